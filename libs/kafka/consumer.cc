@@ -1,0 +1,230 @@
+#include "kafka/consumer.h"
+
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "common/time_util.h"
+#include "events/topics.h"
+#include "librdkafka/rdkafkacpp.h"
+
+namespace teksin::kafka {
+
+class KafkaEventConsumer::Callbacks : public RdKafka::RebalanceCb, public RdKafka::EventCb {
+ public:
+  explicit Callbacks(KafkaEventConsumer* owner) : owner_(owner) {}
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    nlohmann::json parts = nlohmann::json::array();
+    for (auto* tp : partitions) parts.push_back(absl::StrCat(tp->topic(), "/", tp->partition()));
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      common::LogInfo("partitions assigned", {{"partitions", parts}});
+      owner_->rebalances_->With({"assign"}).Inc();
+      consumer->assign(partitions);
+    } else {
+      // Stored offsets of handled events are committed before the partitions leave.
+      common::LogInfo("partitions revoked", {{"partitions", parts}});
+      owner_->rebalances_->With({"revoke"}).Inc();
+      consumer->commitSync();
+      for (auto* tp : partitions) {
+        owner_->lag_->Remove({tp->topic(), std::to_string(tp->partition())});
+      }
+      consumer->unassign();
+    }
+  }
+
+  void event_cb(RdKafka::Event& event) override {
+    if (event.type() != RdKafka::Event::EVENT_ERROR) return;
+    owner_->errors_->With({RdKafka::err2str(event.err())}).Inc();
+    if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) owner_->healthy_ = false;
+    common::LogWarn("kafka consumer error",
+                    {{"error", RdKafka::err2str(event.err())}, {"detail", event.str()}});
+  }
+
+ private:
+  KafkaEventConsumer* owner_;
+};
+
+absl::StatusOr<std::unique_ptr<KafkaEventConsumer>> KafkaEventConsumer::Create(
+    const ConsumerConfig& config, KafkaEventPublisher& dead_letters, metrics::Registry& registry,
+    const std::string& service) {
+  std::unique_ptr<KafkaEventConsumer> c(new KafkaEventConsumer());
+  c->config_ = config;
+  c->service_ = service;
+  c->dead_letters_ = &dead_letters;
+  c->callbacks_ = std::make_unique<Callbacks>(c.get());
+  std::string p = absl::StrCat("teksin_", service, "_");
+  c->handled_ = &registry.AddCounter(p + "events_handled_total",
+                                     "Events consumed, by topic and result (ok|dlq)",
+                                     {"topic", "result"});
+  c->dead_lettered_ = &registry.AddCounter(p + "dead_letters_total",
+                                           "Events sent to the dead-letter topic", {"topic"});
+  c->retries_ = &registry.AddCounter(p + "handler_retries_total",
+                                     "Transient handler failures retried", {"topic"});
+  c->errors_ = &registry.AddCounter(p + "kafka_consumer_errors_total",
+                                    "Kafka client errors seen by the consumer", {"error"});
+  c->lag_ = &registry.AddGauge(p + "consumer_lag", "Records behind the partition's high watermark",
+                               {"topic", "partition"});
+  c->handle_latency_ = &registry.AddHistogram(p + "event_handle_duration_seconds",
+                                              "Handler time per event", {},
+                                              metrics::LatencyBuckets());
+  c->rebalances_ = &registry.AddCounter(p + "consumer_rebalances_total",
+                                        "Partition assignments and revocations", {"kind"});
+
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string err;
+  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"bootstrap.servers", config.brokers},
+           {"group.id", config.group_id},
+           {"client.id", config.client_id},
+           {"enable.auto.commit", "true"},         // commits only offsets we stored ...
+           {"enable.auto.offset.store", "false"},  // ... and we store only after success
+           {"auto.commit.interval.ms", std::to_string(config.commit_interval_ms)},
+           {"auto.offset.reset", "earliest"},
+           {"session.timeout.ms", std::to_string(config.session_timeout_ms)},
+           {"heartbeat.interval.ms", "1000"},
+           {"topic.metadata.refresh.interval.ms", "10000"},
+           {"enable.partition.eof", "false"},
+       }) {
+    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
+      return absl::InvalidArgumentError(absl::StrCat("kafka consumer config ", k, ": ", err));
+    }
+  }
+  if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(c->callbacks_.get()), err) !=
+          RdKafka::Conf::CONF_OK ||
+      conf->set("event_cb", static_cast<RdKafka::EventCb*>(c->callbacks_.get()), err) !=
+          RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(err);
+  }
+  c->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!c->consumer_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", err));
+  return c;
+}
+
+KafkaEventConsumer::~KafkaEventConsumer() {
+  if (consumer_) consumer_->close();
+}
+
+absl::Status KafkaEventConsumer::DeadLetter(const std::string& topic, int32_t partition,
+                                            int64_t offset, const std::string& key,
+                                            const std::string& value, const std::string& error) {
+  v1::DeadLetter dl;
+  dl.set_source_topic(topic);
+  dl.set_partition(partition);
+  dl.set_offset(offset);
+  dl.set_key(key);
+  dl.set_value(value);
+  dl.set_error(error);
+  dl.set_consumer_group(config_.group_id);
+  *dl.mutable_failed_at() = common::ToProto(absl::Now());
+  std::string bytes;
+  dl.SerializeToString(&bytes);
+  common::LogWarn("event dead-lettered", {{"topic", topic},
+                                         {"partition", partition},
+                                         {"offset", offset},
+                                         {"error", error}});
+  dead_lettered_->With({topic}).Inc();
+  return dead_letters_->PublishRaw(events::Topics::DeadLetter(topic), key, bytes);
+}
+
+void KafkaEventConsumer::UpdateLag() {
+  std::vector<RdKafka::TopicPartition*> parts;
+  if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return;
+  if (!parts.empty()) consumer_->position(parts);
+  for (auto* tp : parts) {
+    int64_t low = 0, high = 0;
+    if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) ==
+            RdKafka::ERR_NO_ERROR &&
+        high >= 0) {
+      int64_t pos = tp->offset() >= 0 ? tp->offset() : low;
+      lag_->With({tp->topic(), std::to_string(tp->partition())})
+          .Set(static_cast<double>(std::max<int64_t>(0, high - pos)));
+    }
+  }
+  RdKafka::TopicPartition::destroy(parts);
+}
+
+absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
+  RdKafka::ErrorCode code = consumer_->subscribe(config_.topics);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    return absl::UnavailableError(absl::StrCat("subscribe: ", RdKafka::err2str(code)));
+  }
+  auto last_lag = std::chrono::steady_clock::now();
+  while (!stop_.load()) {
+    std::unique_ptr<RdKafka::Message> msg(consumer_->consume(200));
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_lag > std::chrono::seconds(1)) {
+      UpdateLag();
+      last_lag = now;
+    }
+    if (msg->err() == RdKafka::ERR__TIMED_OUT) continue;
+    if (msg->err() != RdKafka::ERR_NO_ERROR) {
+      errors_->With({RdKafka::err2str(msg->err())}).Inc();
+      if (msg->err() != RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+        common::LogWarn("consume error", {{"error", msg->errstr()}});
+      }
+      continue;
+    }
+    healthy_ = true;
+
+    events::ConsumedEvent ev;
+    ev.topic = msg->topic_name();
+    ev.partition = msg->partition();
+    ev.offset = msg->offset();
+    if (msg->key()) ev.key = *msg->key();
+    std::string value(static_cast<const char*>(msg->payload()), msg->len());
+
+    absl::Status result;
+    if (!ev.envelope.ParseFromString(value) || ev.envelope.event_id().empty()) {
+      result = absl::InvalidArgumentError("value is not a teksin.v1.Envelope with an event_id");
+    } else {
+      int backoff_ms = 50;
+      for (;;) {
+        auto t0 = std::chrono::steady_clock::now();
+        result = handler.Handle(ev);
+        handle_latency_->With({}).Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        if (result.ok() || common::IsPermanent(result)) break;
+        retries_->With({ev.topic}).Inc();
+        common::LogWarn("handler failed, retrying",
+                        {{"topic", ev.topic}, {"offset", ev.offset},
+                         {"event_id", ev.envelope.event_id()}, {"error", result.ToString()}});
+        // Wait, keeping the group membership alive, unless asked to stop: then leave the event
+        // uncommitted for the next owner of this partition.
+        for (int waited = 0; waited < backoff_ms && !stop_.load(); waited += 50) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        if (stop_.load()) return absl::OkStatus();
+        backoff_ms = std::min(backoff_ms * 2, config_.max_backoff_ms);
+      }
+    }
+    if (!result.ok()) {
+      // Poison: the dead letter must be acknowledged before the offset moves on.
+      for (int backoff_ms = 100;; backoff_ms = std::min(backoff_ms * 2, config_.max_backoff_ms)) {
+        absl::Status dl = DeadLetter(ev.topic, ev.partition, ev.offset, ev.key, value,
+                                     std::string(result.message()));
+        if (dl.ok()) break;
+        common::LogError("dead-letter publish failed", {{"error", dl.ToString()}});
+        if (stop_.load()) return absl::OkStatus();
+        std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+      }
+      handled_->With({ev.topic, "dlq"}).Inc();
+    } else {
+      handled_->With({ev.topic, "ok"}).Inc();
+    }
+    std::vector<RdKafka::TopicPartition*> offsets{
+        RdKafka::TopicPartition::create(ev.topic, ev.partition, ev.offset + 1)};
+    consumer_->offsets_store(offsets);
+    RdKafka::TopicPartition::destroy(offsets);
+  }
+  // Graceful: commit what was handled, then leave the group so partitions move at once.
+  consumer_->commitSync();
+  consumer_->close();
+  consumer_.reset();
+  return absl::OkStatus();
+}
+
+}  // namespace teksin::kafka

@@ -1,0 +1,68 @@
+// KafkaEventConsumer: a consumer-group member that hands each event to a handler and stores its
+// offset for commit only after the handler succeeded; poison events go to <topic>.dlq.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "events/events.h"
+#include "kafka/publisher.h"
+#include "metrics/registry.h"
+
+namespace RdKafka {
+class KafkaConsumer;
+}
+
+namespace teksin::kafka {
+
+struct ConsumerConfig {
+  std::string brokers;
+  std::string group_id;
+  std::string client_id;
+  std::vector<std::string> topics;  // names, or regular expressions starting with '^'
+  int session_timeout_ms = 10000;   // how soon a crashed member's partitions move
+  int max_backoff_ms = 5000;        // transient handler errors are retried up to this spacing
+  int commit_interval_ms = 500;
+};
+
+class KafkaEventConsumer : public events::EventConsumer {
+ public:
+  // dead_letters: where poison events go (the service's own publisher).
+  static absl::StatusOr<std::unique_ptr<KafkaEventConsumer>> Create(
+      const ConsumerConfig& config, KafkaEventPublisher& dead_letters,
+      metrics::Registry& registry, const std::string& service);
+  ~KafkaEventConsumer() override;
+
+  absl::Status Run(events::EventHandler& handler) override;
+  void Stop() override { stop_ = true; }
+  bool Healthy() const override { return healthy_.load(); }
+
+ private:
+  KafkaEventConsumer() = default;
+  class Callbacks;
+  absl::Status DeadLetter(const std::string& topic, int32_t partition, int64_t offset,
+                          const std::string& key, const std::string& value,
+                          const std::string& error);
+  void UpdateLag();
+
+  ConsumerConfig config_;
+  std::string service_;
+  KafkaEventPublisher* dead_letters_ = nullptr;
+  std::unique_ptr<Callbacks> callbacks_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> healthy_{true};
+  metrics::Family<metrics::Counter>* handled_ = nullptr;
+  metrics::Family<metrics::Counter>* dead_lettered_ = nullptr;
+  metrics::Family<metrics::Counter>* retries_ = nullptr;
+  metrics::Family<metrics::Counter>* errors_ = nullptr;
+  metrics::Family<metrics::Gauge>* lag_ = nullptr;
+  metrics::Family<metrics::Histogram>* handle_latency_ = nullptr;
+  metrics::Family<metrics::Counter>* rebalances_ = nullptr;
+};
+
+}  // namespace teksin::kafka

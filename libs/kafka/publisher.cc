@@ -1,0 +1,153 @@
+#include "kafka/publisher.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "librdkafka/rdkafkacpp.h"
+
+namespace teksin::kafka {
+namespace {
+
+// One Publish call waits on this; every record of the call points at it as its opaque.
+struct Batch {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t remaining = 0;
+  std::string first_error;
+};
+
+}  // namespace
+
+class KafkaEventPublisher::DeliveryReporter : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& message) override {
+    auto* batch = static_cast<Batch*>(message.msg_opaque());
+    if (batch == nullptr) return;
+    std::lock_guard<std::mutex> lock(batch->mu);
+    if (message.err() != RdKafka::ERR_NO_ERROR && batch->first_error.empty()) {
+      batch->first_error = absl::StrCat(message.topic_name(), ": ", message.errstr());
+    }
+    if (--batch->remaining == 0) batch->cv.notify_all();
+  }
+};
+
+absl::StatusOr<std::unique_ptr<KafkaEventPublisher>> KafkaEventPublisher::Create(
+    const ProducerConfig& config, metrics::Registry& registry, const std::string& service) {
+  std::unique_ptr<KafkaEventPublisher> p(new KafkaEventPublisher());
+  p->reporter_ = std::make_unique<DeliveryReporter>();
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string err;
+  auto set = [&](const std::string& k, const std::string& v) -> absl::Status {
+    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
+      return absl::InvalidArgumentError(absl::StrCat("kafka producer config ", k, ": ", err));
+    }
+    return absl::OkStatus();
+  };
+  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"bootstrap.servers", config.brokers},
+           {"client.id", config.client_id},
+           {"enable.idempotence", "true"},  // implies acks=all and ordered, de-duplicated retries
+           {"acks", "all"},
+           {"linger.ms", std::to_string(config.linger_ms)},
+           {"message.timeout.ms", std::to_string(config.delivery_timeout_ms)},
+           {"compression.type", "lz4"},
+       }) {
+    absl::Status s = set(k, v);
+    if (!s.ok()) return s;
+  }
+  if (conf->set("dr_cb", p->reporter_.get(), err) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(err);
+  }
+  p->producer_.reset(RdKafka::Producer::create(conf.get(), err));
+  if (!p->producer_) return absl::UnavailableError(absl::StrCat("kafka producer: ", err));
+  p->produced_ = &registry.AddCounter(
+      absl::StrCat("teksin_", service, "_kafka_produced_total"),
+      "Records produced to Kafka, by topic and result", {"topic", "result"});
+  p->ack_latency_ = &registry.AddHistogram(
+      absl::StrCat("teksin_", service, "_kafka_ack_duration_seconds"),
+      "Time from produce to the broker's acknowledgement of a whole batch", {},
+      metrics::LatencyBuckets());
+  KafkaEventPublisher* raw = p.get();
+  p->poller_ = std::thread([raw] {
+    while (!raw->stop_.load()) raw->producer_->poll(50);
+  });
+  return p;
+}
+
+KafkaEventPublisher::~KafkaEventPublisher() {
+  if (producer_) {
+    absl::Status s = Flush(std::chrono::seconds(10));
+    if (!s.ok()) common::LogError("producer flush at shutdown failed", {{"error", s.ToString()}});
+  }
+  stop_ = true;
+  if (poller_.joinable()) poller_.join();
+}
+
+absl::Status KafkaEventPublisher::Publish(std::vector<events::OutgoingEvent> events) {
+  std::vector<Record> records;
+  records.reserve(events.size());
+  for (auto& e : events) {
+    Record r{e.topic, e.key, ""};
+    if (!e.envelope.SerializeToString(&r.value)) {
+      return absl::InternalError("cannot serialise envelope");
+    }
+    records.push_back(std::move(r));
+  }
+  return ProduceAndWait(records);
+}
+
+absl::Status KafkaEventPublisher::PublishRaw(const std::string& topic, const std::string& key,
+                                             const std::string& value) {
+  return ProduceAndWait({Record{topic, key, value}});
+}
+
+absl::Status KafkaEventPublisher::ProduceAndWait(const std::vector<Record>& records) {
+  if (records.empty()) return absl::OkStatus();
+  auto start = std::chrono::steady_clock::now();
+  Batch batch;
+  batch.remaining = records.size();
+  size_t queued = 0;
+  std::string produce_error;
+  for (const auto& r : records) {
+    RdKafka::ErrorCode code;
+    for (int attempt = 0;; ++attempt) {
+      code = producer_->produce(r.topic, RdKafka::Topic::PARTITION_UA,
+                                RdKafka::Producer::RK_MSG_COPY,
+                                const_cast<char*>(r.value.data()), r.value.size(), r.key.data(),
+                                r.key.size(), 0, &batch);
+      if (code != RdKafka::ERR__QUEUE_FULL || attempt > 100) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the poller drains the queue
+    }
+    if (code != RdKafka::ERR_NO_ERROR) {
+      produce_error = absl::StrCat(r.topic, ": ", RdKafka::err2str(code));
+      produced_->With({r.topic, "error"}).Inc();
+      break;
+    }
+    ++queued;
+  }
+  std::unique_lock<std::mutex> lock(batch.mu);
+  // Records never queued will get no report: take them off what we wait for.
+  batch.remaining -= (records.size() - queued);
+  batch.cv.wait(lock, [&] { return batch.remaining == 0; });
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ack_latency_->With({}).Observe(secs);
+  std::string error = !produce_error.empty() ? produce_error : batch.first_error;
+  for (size_t i = 0; i < queued; ++i) {
+    produced_->With({records[i].topic, error.empty() ? "ok" : "error"}).Inc();
+  }
+  if (!error.empty()) return absl::UnavailableError(absl::StrCat("kafka delivery failed: ", error));
+  return absl::OkStatus();
+}
+
+absl::Status KafkaEventPublisher::Flush(std::chrono::milliseconds timeout) {
+  RdKafka::ErrorCode code = producer_->flush(static_cast<int>(timeout.count()));
+  if (code != RdKafka::ERR_NO_ERROR) {
+    return absl::DeadlineExceededError(absl::StrCat("kafka flush: ", RdKafka::err2str(code),
+                                                    ", ", producer_->outq_len(), " in flight"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace teksin::kafka

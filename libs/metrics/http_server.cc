@@ -1,0 +1,105 @@
+#include "metrics/http_server.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+
+namespace teksin::metrics {
+
+HttpServer::HttpServer(std::string service, Registry& registry)
+    : service_(std::move(service)), registry_(registry),
+      server_(std::make_unique<httplib::Server>()) {
+  requests_ = &registry_.AddCounter(
+      absl::StrCat("teksin_", service_, "_http_requests_total"),
+      "HTTP requests answered, by route pattern and status class", {"method", "route", "code"});
+  latency_ = &registry_.AddHistogram(
+      absl::StrCat("teksin_", service_, "_http_request_duration_seconds"),
+      "HTTP request handling time", {"method", "route"}, LatencyBuckets());
+
+  server_->set_payload_max_length(1 << 20);  // oversized bodies are refused early (413)
+  server_->set_read_timeout(10, 0);
+  server_->set_write_timeout(10, 0);
+
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(registry_.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json body;
+    body["service"] = service_;
+    bool ok = true;
+    std::vector<std::pair<std::string, HealthCheck>> checks;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      checks = checks_;
+    }
+    for (auto& [name, check] : checks) {
+      absl::Status s = check();
+      body["checks"][name] = s.ok() ? "ok" : std::string(s.message());
+      ok = ok && s.ok();
+    }
+    body["status"] = ok ? "ok" : "unhealthy";
+    res.status = ok ? 200 : 503;
+    res.set_content(body.dump(), "application/json");
+  });
+
+  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    // Stamp the start time; the logger below turns it into the latency observation.
+    const_cast<httplib::Request&>(req).set_header(
+        "X-Teksin-Start", std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    // Route label: the matched pattern would be ideal; keep cardinality bounded by cutting the
+    // path after its second segment.
+    std::string route = req.path;
+    size_t cut = 0;
+    int slashes = 0;
+    for (size_t i = 0; i < route.size(); ++i) {
+      if (route[i] == '/' && ++slashes == 4) {
+        cut = i;
+        break;
+      }
+    }
+    if (cut) route = route.substr(0, cut) + "/:id";
+    if (route.size() > 64) route = route.substr(0, 64);
+    std::string code = absl::StrCat(res.status / 100, "xx");
+    requests_->With({req.method, route, code}).Inc();
+    auto start = req.get_header_value("X-Teksin-Start");
+    if (!start.empty()) {
+      auto ticks = std::stoll(start);
+      auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+      double secs = static_cast<double>(now - ticks) *
+                    std::chrono::steady_clock::period::num / std::chrono::steady_clock::period::den;
+      latency_->With({req.method, route}).Observe(secs);
+    }
+  });
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::AddHealthCheck(std::string name, HealthCheck check) {
+  std::lock_guard<std::mutex> lock(mu_);
+  checks_.emplace_back(std::move(name), std::move(check));
+}
+
+absl::StatusOr<int> HttpServer::Start(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) {
+    bound = server_->bind_to_any_port(host);
+    if (bound <= 0) return absl::UnavailableError(absl::StrCat("cannot bind HTTP on ", host));
+  } else if (!server_->bind_to_port(host, port)) {
+    return absl::UnavailableError(absl::StrCat("cannot bind HTTP on ", host, ":", port,
+                                               " (port in use?)"));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return bound;
+}
+
+void HttpServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace teksin::metrics

@@ -1,0 +1,47 @@
+// The HTTP side every service has: /metrics, /healthz, and the service's own routes.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "metrics/registry.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace teksin::metrics {
+
+class HttpServer {
+ public:
+  // A health check answers OK or says what is wrong; /healthz runs them all.
+  using HealthCheck = std::function<absl::Status()>;
+
+  HttpServer(std::string service, Registry& registry);
+  ~HttpServer();
+
+  httplib::Server& server() { return *server_; }
+  void AddHealthCheck(std::string name, HealthCheck check);
+
+  // Binds host:port (0 = any free port) and serves on a background thread. Returns the port.
+  absl::StatusOr<int> Start(const std::string& host, int port);
+  void Stop();
+
+ private:
+  std::string service_;
+  Registry& registry_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::pair<std::string, HealthCheck>> checks_;
+  Family<Counter>* requests_ = nullptr;
+  Family<Histogram>* latency_ = nullptr;
+};
+
+}  // namespace teksin::metrics

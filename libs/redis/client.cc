@@ -1,0 +1,207 @@
+#include "redis/client.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace teksin::redis {
+namespace {
+
+Reply Convert(const redisReply* r) {
+  Reply out;
+  switch (r->type) {
+    case REDIS_REPLY_STRING: out.type = Reply::Type::kString; out.str.assign(r->str, r->len); break;
+    case REDIS_REPLY_STATUS: out.type = Reply::Type::kStatus; out.str.assign(r->str, r->len); break;
+    case REDIS_REPLY_ERROR: out.type = Reply::Type::kError; out.str.assign(r->str, r->len); break;
+    case REDIS_REPLY_INTEGER: out.type = Reply::Type::kInteger; out.integer = r->integer; break;
+    case REDIS_REPLY_ARRAY:
+      out.type = Reply::Type::kArray;
+      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
+      break;
+    default: out.type = Reply::Type::kNil; break;
+  }
+  return out;
+}
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv;
+  tv.tv_sec = ms.count() / 1000;
+  tv.tv_usec = (ms.count() % 1000) * 1000;
+  return tv;
+}
+
+}  // namespace
+
+Script::Script(std::string source) : source_(std::move(source)) {
+  unsigned char md[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(source_.data()), source_.size(), md);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char b : md) {
+    sha_.push_back(kHex[b >> 4]);
+    sha_.push_back(kHex[b & 0xF]);
+  }
+}
+
+absl::Status ParseRedisUrl(const std::string& url, std::string* host, int* port, int* db) {
+  const std::string scheme = "redis://";
+  if (url.rfind(scheme, 0) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("redis URL must start with redis://: ", url));
+  }
+  std::string rest = url.substr(scheme.size());
+  *db = 0;
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    std::string d = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+    if (!d.empty() && !absl::SimpleAtoi(d, db)) {
+      return absl::InvalidArgumentError(absl::StrCat("bad redis database number in ", url));
+    }
+  }
+  *port = 6379;
+  if (auto colon = rest.rfind(':'); colon != std::string::npos) {
+    if (!absl::SimpleAtoi(rest.substr(colon + 1), port) || *port <= 0 || *port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("bad redis port in ", url));
+    }
+    rest = rest.substr(0, colon);
+  }
+  if (rest.empty()) return absl::InvalidArgumentError(absl::StrCat("no host in ", url));
+  *host = rest;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(const RedisConfig& config,
+                                                                  metrics::Registry* registry,
+                                                                  const std::string& service) {
+  std::unique_ptr<RedisClient> c(new RedisClient());
+  c->config_ = config;
+  absl::Status s = ParseRedisUrl(config.url, &c->host_, &c->port_, &c->db_);
+  if (!s.ok()) return s;
+  static metrics::Registry fallback;
+  metrics::Registry& reg = registry ? *registry : fallback;
+  c->errors_ = &reg.AddCounter(absl::StrCat("teksin_", service, "_redis_errors_total"),
+                               "Redis client errors, by kind", {"kind"});
+  c->latency_ = &reg.AddHistogram(absl::StrCat("teksin_", service, "_redis_command_duration_seconds"),
+                                  "Redis round-trip time (one command or one pipeline)", {},
+                                  metrics::LatencyBuckets());
+  return c;
+}
+
+RedisClient::~RedisClient() { Drop(); }
+
+void RedisClient::Drop() {
+  if (ctx_) redisFree(ctx_);
+  ctx_ = nullptr;
+}
+
+absl::Status RedisClient::EnsureConnected() {
+  if (ctx_) return absl::OkStatus();
+  redisContext* ctx = redisConnectWithTimeout(host_.c_str(), port_, ToTimeval(config_.connect_timeout));
+  if (ctx == nullptr || ctx->err) {
+    std::string why = ctx ? ctx->errstr : "out of memory";
+    if (ctx) redisFree(ctx);
+    errors_->With({"connect"}).Inc();
+    return absl::UnavailableError(absl::StrCat("redis ", host_, ":", port_, ": ", why));
+  }
+  redisSetTimeout(ctx, ToTimeval(config_.command_timeout));
+  ctx_ = ctx;
+  if (db_ != 0) {
+    auto r = PipelineLocked({{"SELECT", std::to_string(db_)}});
+    if (!r.ok()) return r.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Reply>> RedisClient::PipelineLocked(
+    const std::vector<std::vector<std::string>>& cmds) {
+  for (const auto& cmd : cmds) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& a : cmd) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
+        REDIS_OK) {
+      return absl::InternalError("redis: cannot append command");
+    }
+  }
+  std::vector<Reply> out;
+  out.reserve(cmds.size());
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
+      std::string why = ctx_->errstr[0] ? ctx_->errstr : "connection lost";
+      Drop();
+      return absl::UnavailableError(absl::StrCat("redis: ", why));
+    }
+    out.push_back(Convert(static_cast<redisReply*>(raw)));
+    freeReplyObject(raw);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(
+    const std::vector<std::vector<std::string>>& cmds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::vector<Reply>> result;
+  // One reconnect: a server restart or an idle connection closed by the server is not an error
+  // the caller should see. A command may then run twice; callers keep their writes idempotent.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::Status s = EnsureConnected();
+    if (!s.ok()) {
+      result = s;
+      continue;
+    }
+    result = PipelineLocked(cmds);
+    if (result.ok() || result.status().code() != absl::StatusCode::kUnavailable) break;
+    errors_->With({"io"}).Inc();
+  }
+  latency_->With({}).Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return result;
+}
+
+absl::StatusOr<Reply> RedisClient::Command(const std::vector<std::string>& args) {
+  auto r = Pipeline({args});
+  if (!r.ok()) return r.status();
+  Reply reply = std::move((*r)[0]);
+  if (reply.type == Reply::Type::kError) {
+    errors_->With({"reply"}).Inc();
+    return absl::FailedPreconditionError(absl::StrCat("redis ", args[0], ": ", reply.str));
+  }
+  return reply;
+}
+
+absl::StatusOr<Reply> RedisClient::Eval(const Script& script, const std::vector<std::string>& keys,
+                                        const std::vector<std::string>& args) {
+  auto build = [&](const std::string& verb, const std::string& body) {
+    std::vector<std::string> cmd{verb, body, std::to_string(keys.size())};
+    cmd.insert(cmd.end(), keys.begin(), keys.end());
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    return cmd;
+  };
+  auto r = Pipeline({build("EVALSHA", script.sha())});
+  if (!r.ok()) return r.status();
+  Reply reply = std::move((*r)[0]);
+  if (reply.type == Reply::Type::kError && reply.str.rfind("NOSCRIPT", 0) == 0) {
+    auto again = Pipeline({build("EVAL", script.source())});
+    if (!again.ok()) return again.status();
+    reply = std::move((*again)[0]);
+  }
+  if (reply.type == Reply::Type::kError) {
+    errors_->With({"script"}).Inc();
+    return absl::InternalError(absl::StrCat("redis script: ", reply.str));
+  }
+  return reply;
+}
+
+absl::Status RedisClient::Ping() {
+  auto r = Command({"PING"});
+  if (!r.ok()) return r.status();
+  return absl::OkStatus();
+}
+
+}  // namespace teksin::redis
