@@ -95,6 +95,11 @@ if ((want_kafka)); then
   if ! have_jars "${LIBS}"; then
     command -v mvn >/dev/null 2>&1 || die "mvn not found (expected Debian package maven)"
     mkdir -p "${KAFKA_DIR}"
+    # One fetch at a time (parallel setup runs); re-check once we hold the lock.
+    exec {lock_fd}>"${KAFKA_DIR}/.fetch.lock"
+    flock "${lock_fd}"
+  fi
+  if ! have_jars "${LIBS}"; then
     tmp="$(mktemp -d "${KAFKA_DIR}/.fetch.XXXXXX")"
     # shellcheck disable=SC2064 # expand now: the path is fixed
     trap "rm -rf -- '${tmp}'" EXIT

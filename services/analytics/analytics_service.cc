@@ -1,0 +1,244 @@
+#include "analytics/analytics_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "catalogue/catalogue.h"
+#include "common/time_util.h"
+
+namespace teksin::analytics {
+namespace {
+
+using catalogue::AgeGroupName;
+using catalogue::CaseStatusName;
+using catalogue::ChannelName;
+
+std::string OrUnknown(const std::string& s) { return s.empty() ? "unknown" : s; }
+
+void Dim(Effects& e, const std::string& dim, const std::string& key, const std::string& measure) {
+  e.increments.push_back({"dim:" + dim, absl::StrCat(OrUnknown(key), "|", measure), 1});
+}
+
+void Total(Effects& e, const std::string& field, int64_t delta = 1) {
+  e.increments.push_back({"totals", field, delta});
+}
+
+void SetStatus(Effects& e, const v1::Envelope& env, const std::string& case_id,
+               v1::CaseStatus status) {
+  e.status = StatusUpdate{case_id, CaseStatusName(status),
+                          absl::ToUnixMicros(common::FromProto(env.occurred_at()))};
+}
+
+void ObserveResolution(Effects& e, const std::string& owner, double seconds) {
+  const auto& b = ResolutionBuckets();
+  size_t idx = std::lower_bound(b.begin(), b.end(), seconds) - b.begin();
+  for (const std::string& h : {absl::StrCat("res:", OrUnknown(owner)), std::string("res:_all")}) {
+    e.increments.push_back({h, absl::StrCat("b", idx), 1});
+    e.increments.push_back({h, "count", 1});
+    e.increments.push_back({h, "sum_ms", static_cast<int64_t>(seconds * 1000)});
+  }
+}
+
+double Quantile(const std::map<std::string, int64_t>& h, double q) {
+  const auto& bounds = ResolutionBuckets();
+  auto get = [&](const std::string& k) {
+    auto it = h.find(k);
+    return it == h.end() ? 0 : it->second;
+  };
+  int64_t total = get("count");
+  if (total == 0) return 0;
+  double target = q * static_cast<double>(total);
+  int64_t acc = 0;
+  for (size_t i = 0; i <= bounds.size(); ++i) {
+    int64_t n = get(absl::StrCat("b", i));
+    if (n > 0 && static_cast<double>(acc + n) >= target) {
+      double lo = i == 0 ? 0 : bounds[i - 1];
+      double hi = i < bounds.size() ? bounds[i] : bounds.back() * 2;
+      double frac = (target - static_cast<double>(acc)) / static_cast<double>(n);
+      return lo + (hi - lo) * std::clamp(frac, 0.0, 1.0);  // linear within the bucket
+    }
+    acc += n;
+  }
+  return bounds.back();
+}
+
+v1::ResolutionTime ResolutionOf(const std::string& key, const std::map<std::string, int64_t>& h) {
+  v1::ResolutionTime r;
+  r.set_key(key);
+  auto it = h.find("count");
+  int64_t count = it == h.end() ? 0 : it->second;
+  r.set_count(count);
+  if (count > 0) {
+    auto s = h.find("sum_ms");
+    r.set_mean_seconds(static_cast<double>(s == h.end() ? 0 : s->second) / 1000.0 /
+                       static_cast<double>(count));
+    r.set_p50_seconds(Quantile(h, 0.5));
+    r.set_p90_seconds(Quantile(h, 0.9));
+    r.set_p99_seconds(Quantile(h, 0.99));
+  }
+  return r;
+}
+
+void FillDimension(const std::map<std::string, int64_t>& fields,
+                   google::protobuf::RepeatedPtrField<v1::DimensionCount>* out) {
+  std::map<std::string, v1::DimensionCount> rows;
+  for (const auto& [field, value] : fields) {
+    std::vector<std::string> parts = absl::StrSplit(field, absl::MaxSplits('|', 1));
+    if (parts.size() != 2) continue;
+    v1::DimensionCount& row = rows[parts[0]];
+    row.set_key(parts[0]);
+    if (parts[1] == "contacts") row.set_contacts(value);
+    else if (parts[1] == "cases") row.set_cases(value);
+    else if (parts[1] == "routed") row.set_routed(value);
+    else if (parts[1] == "resolved") row.set_resolved(value);
+    else if (parts[1] == "rejected") row.set_rejected(value);
+  }
+  for (auto& [k, row] : rows) *out->Add() = row;
+}
+
+}  // namespace
+
+const std::vector<double>& ResolutionBuckets() {
+  static const std::vector<double> kBounds = {
+      1, 5, 15, 60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86400,
+      2 * 86400, 3 * 86400, 5 * 86400, 7 * 86400, 10 * 86400, 15 * 86400, 20 * 86400,
+      30 * 86400, 45 * 86400, 60 * 86400, 90 * 86400};
+  return kBounds;
+}
+
+absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
+  Effects e;
+  Total(e, "events");
+  switch (env.payload_case()) {
+    case v1::Envelope::kContactReceived: {
+      const auto& c = env.contact_received();
+      Total(e, "contacts");
+      Dim(e, "channel", ChannelName(c.channel()), "contacts");
+      if (c.outcome() == v1::CONTACT_OUTCOME_ANSWERED_ON_SPOT) Total(e, "answered_on_spot");
+      break;
+    }
+    case v1::Envelope::kCaseRegistered: {
+      const auto& c = env.case_registered().case_();
+      Total(e, "cases_registered");
+      Dim(e, "district", c.location().district(), "cases");
+      Dim(e, "category", c.category(), "cases");
+      Dim(e, "channel", ChannelName(c.channel()), "cases");
+      Dim(e, "age_group", AgeGroupName(c.age_group()), "cases");
+      Dim(e, "request_type", catalogue::RequestTypeName(c.request_type()), "cases");
+      SetStatus(e, env, c.case_id(), v1::CASE_STATUS_REGISTERED);
+      break;
+    }
+    case v1::Envelope::kCaseRejected: {
+      const auto& r = env.case_rejected();
+      Total(e, "cases_rejected");
+      Dim(e, "channel", ChannelName(r.channel()), "rejected");
+      Dim(e, "category", r.case_().category(), "rejected");
+      Dim(e, "rejection", v1::RejectionCode_Name(r.code()), "rejected");
+      SetStatus(e, env, r.case_id(), v1::CASE_STATUS_REJECTED);
+      break;
+    }
+    case v1::Envelope::kCaseRouted: {
+      const auto& r = env.case_routed();
+      const auto& c = r.case_();
+      // Every routing counts for the owner that received the task; the case counts once.
+      Dim(e, "owner", c.owner().unit_id(), "routed");
+      if (r.attempt() <= 1) {
+        Total(e, "cases_routed");
+        Dim(e, "district", c.location().district(), "routed");
+        Dim(e, "category", c.category(), "routed");
+        Dim(e, "channel", ChannelName(c.channel()), "routed");
+        Dim(e, "age_group", AgeGroupName(c.age_group()), "routed");
+      } else {
+        Total(e, "reroutes");
+      }
+      if (r.forwarded()) Total(e, "forwarded");
+      SetStatus(e, env, c.case_id(), r.forwarded() ? v1::CASE_STATUS_FORWARDED : v1::CASE_STATUS_ROUTED);
+      break;
+    }
+    case v1::Envelope::kTaskStatusChanged: {
+      const auto& t = env.task_status_changed();
+      Total(e, absl::StrCat("task_", absl::AsciiStrToLower(v1::TaskStatus_Name(t.status()))));
+      if (t.status() == v1::TASK_STATUS_CLAIMED || t.status() == v1::TASK_STATUS_IN_PROGRESS) {
+        SetStatus(e, env, t.case_id(), v1::CASE_STATUS_IN_PROGRESS);
+      }
+      break;
+    }
+    case v1::Envelope::kCaseResolved: {
+      const auto& r = env.case_resolved();
+      const auto& c = r.case_();
+      Total(e, "cases_resolved");
+      Dim(e, "owner", c.owner().unit_id(), "resolved");
+      Dim(e, "district", c.location().district(), "resolved");
+      Dim(e, "category", c.category(), "resolved");
+      Dim(e, "channel", ChannelName(c.channel()), "resolved");
+      Dim(e, "age_group", AgeGroupName(c.age_group()), "resolved");
+      if (c.has_received_at()) {
+        double secs = absl::ToDoubleSeconds(common::FromProto(r.resolved_at()) -
+                                            common::FromProto(c.received_at()));
+        ObserveResolution(e, c.owner().unit_id(), std::max(0.0, secs));
+      }
+      SetStatus(e, env, c.case_id(), v1::CASE_STATUS_RESOLVED);
+      break;
+    }
+    case v1::Envelope::kCaseClosed: {
+      Total(e, "cases_closed");
+      SetStatus(e, env, env.case_closed().case_id(), v1::CASE_STATUS_CLOSED);
+      break;
+    }
+    case v1::Envelope::kCaseLinked:
+    case v1::Envelope::kTaskAssigned:
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("envelope ", env.event_id(), " carries no known payload"));
+  }
+  return e;
+}
+
+absl::Status AnalyticsService::Handle(const events::ConsumedEvent& event) {
+  auto effects = EffectsOf(event.envelope);
+  if (!effects.ok()) return effects.status();
+  auto applied = store_.Apply(event.envelope.event_id(), *effects);
+  if (!applied.ok()) return applied.status();
+  if (*applied) ++counted_;
+  else ++duplicates_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Summary> AnalyticsService::Summary() {
+  auto figures = store_.Read();
+  if (!figures.ok()) return figures.status();
+  auto& f = *figures;
+  auto total = [&](const std::string& k) -> int64_t {
+    auto it = f["totals"].find(k);
+    return it == f["totals"].end() ? 0 : it->second;
+  };
+  v1::Summary s;
+  s.set_contacts(total("contacts"));
+  s.set_cases_registered(total("cases_registered"));
+  s.set_cases_rejected(total("cases_rejected"));
+  s.set_cases_routed(total("cases_routed"));
+  s.set_reroutes(total("reroutes"));
+  s.set_forwarded(total("forwarded"));
+  s.set_cases_resolved(total("cases_resolved"));
+  s.set_events_counted(total("events"));
+  FillDimension(f["dim:owner"], s.mutable_by_owner());
+  FillDimension(f["dim:district"], s.mutable_by_district());
+  FillDimension(f["dim:category"], s.mutable_by_category());
+  FillDimension(f["dim:channel"], s.mutable_by_channel());
+  FillDimension(f["dim:age_group"], s.mutable_by_age_group());
+  for (const auto& [status, n] : f["status"]) {
+    if (n != 0) (*s.mutable_by_status())[status] = n;
+  }
+  for (const auto& [hash, fields] : f) {
+    if (hash.rfind("res:", 0) != 0) continue;
+    std::string key = hash.substr(4);
+    if (key == "_all") *s.mutable_resolution_overall() = ResolutionOf("all", fields);
+    else *s.add_resolution_by_owner() = ResolutionOf(key, fields);
+  }
+  return s;
+}
+
+}  // namespace teksin::analytics

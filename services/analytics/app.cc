@@ -1,0 +1,112 @@
+#include "analytics/app.h"
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "analytics/analytics_service.h"
+#include "analytics/redis_counts_store.h"
+#include "common/log.h"
+#include "google/protobuf/util/json_util.h"
+#include "httplib.h"
+#include "runtime/runtime.h"
+#include "teksin/v1/analytics_service.grpc.pb.h"
+
+namespace teksin::analytics {
+namespace {
+
+class AnalyticsGrpc final : public v1::AnalyticsService::Service {
+ public:
+  explicit AnalyticsGrpc(AnalyticsService& svc) : svc_(svc) {}
+  grpc::Status GetSummary(grpc::ServerContext*, const v1::SummaryRequest*,
+                          v1::Summary* out) override {
+    auto s = svc_.Summary();
+    if (!s.ok()) {
+      return grpc::Status(static_cast<grpc::StatusCode>(s.status().code()),
+                          std::string(s.status().message()));
+    }
+    *out = std::move(*s);
+    return grpc::Status::OK;
+  }
+
+ private:
+  AnalyticsService& svc_;
+};
+
+}  // namespace
+
+int Run() {
+  common::EnvReader env;
+  auto rt_or = runtime::Runtime::Create("analytics", "ANALYTICS", env, 8105);
+  if (!rt_or.ok()) {
+    std::cerr << rt_or.status() << "\n";
+    return 2;
+  }
+  auto& rt = **rt_or;
+  int grpc_port = static_cast<int>(env.Int("ANALYTICS_GRPC_PORT", 9105, 0, 65535));
+  // A replay into a fresh namespace rebuilds every figure from Kafka (see the README).
+  std::string ns = env.String("ANALYTICS_NAMESPACE", rt.topics().prefix() + ":an");
+  std::string group = env.String("ANALYTICS_GROUP_SUFFIX", "");
+  int64_t seen_ttl = env.Int("ANALYTICS_SEEN_TTL_SECONDS", 30LL * 86400, 3600, 3650LL * 86400);
+  if (auto s = env.Finish(); !s.ok()) {
+    common::LogError("bad configuration", {{"error", std::string(s.message())}});
+    return 2;
+  }
+  const auto& topics = rt.topics();
+  std::vector<std::string> all;
+  for (const char* ch : {"open311", "whatsapp", "callcenter"}) all.push_back(topics.ChannelContacts(ch));
+  all.push_back(topics.IntakeCases());
+  all.push_back(topics.RoutingDecisions());
+  all.push_back(topics.DepartmentUpdates());
+  if (auto s = rt.EnsureTopics(all); !s.ok()) {
+    common::LogError("cannot create topics", {{"error", s.ToString()}});
+    return 1;
+  }
+  auto redis = rt.NewRedis();
+  if (!redis.ok()) {
+    common::LogError("redis", {{"error", redis.status().ToString()}});
+    return 1;
+  }
+  RedisCountsStore store(**redis, ns, seen_ttl);
+  AnalyticsService service(store);
+  AnalyticsGrpc grpc_service(service);
+  redis::RedisClient* r = redis->get();
+  rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
+
+  rt.http().server().Get("/v1/summary", [&service](const httplib::Request&, httplib::Response& res) {
+    auto s = service.Summary();
+    if (!s.ok()) {
+      res.status = 503;
+      res.set_content(absl::StrCat("{\"error\":\"", s.status().message(), "\"}"), "application/json");
+      return;
+    }
+    std::string json;
+    google::protobuf::util::JsonPrintOptions opts;
+    opts.preserve_proto_field_names = true;
+    opts.always_print_primitive_fields = true;
+    (void)google::protobuf::util::MessageToJsonString(*s, &json, opts);
+    res.set_content(json, "application/json");
+  });
+
+  std::vector<std::string> subscription{topics.ChannelContactsPattern(), topics.IntakeCases(),
+                                        topics.RoutingDecisions(), topics.DepartmentUpdates()};
+  auto consumer = rt.NewConsumer(subscription, group);
+  if (!consumer.ok()) {
+    common::LogError("kafka consumer", {{"error", consumer.status().ToString()}});
+    return 1;
+  }
+  auto http_port = rt.StartHttp();
+  if (!http_port.ok()) {
+    common::LogError("http", {{"error", http_port.status().ToString()}});
+    return 1;
+  }
+  auto bound = rt.StartGrpc({&grpc_service}, grpc_port);
+  if (!bound.ok()) {
+    common::LogError("grpc", {{"error", bound.status().ToString()}});
+    return 1;
+  }
+  rt.RunConsumer(std::move(*consumer), service);
+  common::LogInfo("analytics running", {{"namespace", ns}});
+  return rt.WaitForShutdownAndStop();
+}
+
+}  // namespace teksin::analytics

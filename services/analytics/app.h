@@ -1,0 +1,5 @@
+#pragma once
+
+namespace teksin::analytics {
+int Run();
+}  // namespace teksin::analytics

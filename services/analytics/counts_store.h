@@ -1,0 +1,58 @@
+// Where analytics keeps its figures. Applying an event is atomic and happens once per event id,
+// so a redelivered or replayed event is never counted twice.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace teksin::analytics {
+
+struct Increment {
+  std::string hash;   // e.g. "dim:district"
+  std::string field;  // e.g. "Tarsus|cases"
+  int64_t delta = 1;
+};
+
+// The case's current status moves only forward in time (events of one case arrive on several
+// topics, so their order is not guaranteed).
+struct StatusUpdate {
+  std::string case_id;
+  std::string status;
+  int64_t at_us = 0;
+};
+
+struct Effects {
+  std::vector<Increment> increments;
+  std::optional<StatusUpdate> status;
+};
+
+using Figures = std::map<std::string, std::map<std::string, int64_t>>;  // hash -> field -> value
+
+class CountsStore {
+ public:
+  virtual ~CountsStore() = default;
+  // False when the event id was applied before (nothing changes).
+  virtual absl::StatusOr<bool> Apply(const std::string& event_id, const Effects& effects) = 0;
+  // Every hash whose name starts with one of `prefixes` ("" for all).
+  virtual absl::StatusOr<Figures> Read() = 0;
+};
+
+class InMemoryCountsStore : public CountsStore {
+ public:
+  absl::StatusOr<bool> Apply(const std::string& event_id, const Effects& effects) override;
+  absl::StatusOr<Figures> Read() override;
+
+ private:
+  std::mutex mu_;
+  std::set<std::string> seen_;
+  Figures figures_;
+  std::map<std::string, std::pair<std::string, int64_t>> case_status_;
+};
+
+}  // namespace teksin::analytics

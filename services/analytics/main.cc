@@ -1,0 +1,7 @@
+#include "analytics/app.h"
+#include "runtime/runtime.h"
+
+int main() {
+  teksin::runtime::BlockShutdownSignals();
+  return teksin::analytics::Run();
+}

@@ -1,0 +1,81 @@
+#include "channel_open311/app.h"
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "channel_open311/open311_http.h"
+#include "channel_open311/open311_service.h"
+#include "channel_open311/redis_request_store.h"
+#include "common/log.h"
+#include "runtime/runtime.h"
+
+namespace teksin::channel_open311 {
+
+int Run() {
+  common::EnvReader env;
+  auto rt_or = runtime::Runtime::Create("channel_open311", "OPEN311", env, 8311);
+  if (!rt_or.ok()) {
+    std::cerr << rt_or.status() << "\n";
+    return 2;
+  }
+  auto& rt = **rt_or;
+  Open311Options options;
+  for (const auto& k : env.List("OPEN311_API_KEYS", "")) options.api_keys.insert(k);
+  options.citizen_key_secret = env.Required("TEKSIN_CITIZEN_KEY_SECRET");
+  std::string catalogue_file = env.String("TEKSIN_CATALOGUE_FILE",
+                                          rt.config().config_dir + "/service-catalogue.json");
+  if (auto s = env.Finish(); !s.ok()) {
+    common::LogError("bad configuration", {{"error", std::string(s.message())}});
+    return 2;
+  }
+  if (options.citizen_key_secret.size() < 16) {
+    common::LogError("bad configuration",
+                     {{"error", "TEKSIN_CITIZEN_KEY_SECRET must be at least 16 characters"}});
+    return 2;
+  }
+  if (options.api_keys.empty()) {
+    common::LogWarn("OPEN311_API_KEYS is empty: POST requests need no api_key (development only)");
+  }
+  auto catalogue = catalogue::Catalogue::LoadFile(catalogue_file);
+  if (!catalogue.ok()) {
+    common::LogError("cannot load the catalogue", {{"error", catalogue.status().ToString()}});
+    return 2;
+  }
+  const auto& topics = rt.topics();
+  const std::string own = topics.ChannelContacts("open311");
+  std::vector<std::string> lifecycle{own, topics.IntakeCases(), topics.RoutingDecisions(),
+                                     topics.DepartmentUpdates()};
+  if (auto s = rt.EnsureTopics(lifecycle); !s.ok()) {
+    common::LogError("cannot create topics", {{"error", s.ToString()}});
+    return 1;
+  }
+  auto publisher = rt.Publisher();
+  auto redis = rt.NewRedis();
+  if (!publisher.ok() || !redis.ok()) {
+    common::LogError("clients", {{"kafka", publisher.status().ToString()},
+                                 {"redis", redis.status().ToString()}});
+    return 1;
+  }
+  RedisRequestStore store(**redis, topics.prefix());
+  Open311Service service(*catalogue, store, topics, **publisher, common::SystemClock::Get(), options);
+  RegisterOpen311Routes(rt.http().server(), service);
+  redis::RedisClient* r = redis->get();
+  rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
+
+  // The status projection: its own group, so it reads every case event.
+  auto consumer = rt.NewConsumer(lifecycle, "projection");
+  if (!consumer.ok()) {
+    common::LogError("kafka consumer", {{"error", consumer.status().ToString()}});
+    return 1;
+  }
+  auto port = rt.StartHttp();
+  if (!port.ok()) {
+    common::LogError("http", {{"error", port.status().ToString()}});
+    return 1;
+  }
+  rt.RunConsumer(std::move(*consumer), service);
+  common::LogInfo("channel_open311 running", {{"port", *port}});
+  return rt.WaitForShutdownAndStop();
+}
+
+}  // namespace teksin::channel_open311

@@ -1,0 +1,15 @@
+// Open311 GeoReport v2 over HTTP: routes, JSON and XML bodies, the spec's error format.
+#pragma once
+
+#include "channel_open311/open311_service.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace teksin::channel_open311 {
+
+// Registers /open311/v2/... on the server.
+void RegisterOpen311Routes(httplib::Server& server, Open311Service& service);
+
+}  // namespace teksin::channel_open311

@@ -1,0 +1,249 @@
+#include "channel_open311/open311_service.h"
+
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/phone.h"
+#include "common/status.h"
+#include "events/envelope.h"
+
+namespace teksin::channel_open311 {
+namespace {
+
+std::string Param(const Params& p, const std::string& name) {
+  auto it = p.find(name);
+  return it == p.end() ? "" : std::string(absl::StripAsciiWhitespace(it->second));
+}
+
+bool ParseAgeGroup(const std::string& s, v1::AgeGroup* out) {
+  static const std::map<std::string, v1::AgeGroup> kMap = {
+      {"0-17", v1::AGE_GROUP_UNDER_18}, {"18-29", v1::AGE_GROUP_18_29},
+      {"30-44", v1::AGE_GROUP_30_44},   {"45-64", v1::AGE_GROUP_45_64},
+      {"65+", v1::AGE_GROUP_65_PLUS},
+  };
+  auto it = kMap.find(s);
+  if (it == kMap.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+std::string Iso(const google::protobuf::Timestamp& ts) {
+  return common::FormatIso8601Local(common::FromProto(ts));
+}
+
+}  // namespace
+
+absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
+  if (!options_.api_keys.empty()) {
+    std::string key = Param(p, "api_key");
+    bool ok = false;
+    for (const auto& k : options_.api_keys) ok = ok || common::ConstantTimeEquals(k, key);
+    if (!ok) return absl::PermissionDeniedError(key.empty() ? "api_key is required" : "api_key is not valid");
+  }
+  std::string code = Param(p, "service_code");
+  if (code.empty()) return absl::InvalidArgumentError("service_code is required");
+  const catalogue::ServiceDef* service = catalogue_.Find(code);
+  if (service == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("service_code \"", code, "\" is not a known service"));
+  }
+
+  v1::Case c;
+  c.set_category(code);
+  std::string lat_s = Param(p, "lat"), lon_s = Param(p, "long");
+  std::string address = Param(p, "address_string"), address_id = Param(p, "address_id");
+  if (!lat_s.empty() || !lon_s.empty()) {
+    double lat = 0, lon = 0;
+    if (!absl::SimpleAtod(lat_s, &lat) || !absl::SimpleAtod(lon_s, &lon) || !std::isfinite(lat) ||
+        !std::isfinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180) {
+      return absl::InvalidArgumentError("lat and long must both be decimal degrees (WGS84)");
+    }
+    c.mutable_location()->set_has_coordinates(true);
+    c.mutable_location()->set_lat(lat);
+    c.mutable_location()->set_lon(lon);
+  } else if (address.empty() && address_id.empty()) {
+    return absl::InvalidArgumentError("a location is required: lat and long, address_string or address_id");
+  }
+  c.mutable_location()->set_address(address);
+  c.mutable_location()->set_address_id(address_id);
+  std::string district = Param(p, "district");  // Teksin extension: the app's district picker
+  if (!district.empty()) c.mutable_location()->set_district(district);
+
+  std::string description = Param(p, "description");
+  if (description.empty()) return absl::InvalidArgumentError("description is required");
+  if (description.size() > 4000) {
+    return absl::InvalidArgumentError("description is longer than 4000 bytes");
+  }
+  c.set_text(description);
+
+  std::string phone = Param(p, "phone");
+  if (!phone.empty()) {
+    auto e164 = common::NormalizeTurkishPhone(phone);
+    if (!e164.ok()) return absl::InvalidArgumentError(absl::StrCat("phone: ", e164.status().message()));
+    c.set_citizen_key(common::CitizenKey(options_.citizen_key_secret, *e164));
+  }
+  std::string age = Param(p, "age_group");
+  if (!age.empty()) {
+    v1::AgeGroup g;
+    if (!ParseAgeGroup(age, &g)) {
+      return absl::InvalidArgumentError("age_group must be one of 0-17, 18-29, 30-44, 45-64, 65+");
+    }
+    c.set_age_group(g);
+  }
+  std::string type = Param(p, "request_type");
+  if (!type.empty()) {
+    v1::RequestType rt;
+    if (!catalogue::ParseRequestType(type, &rt)) {
+      return absl::InvalidArgumentError(
+          "request_type must be one of request, complaint, suggestion, wish, tip, information, thanks");
+    }
+    c.set_request_type(rt);
+  }
+  std::string media = Param(p, "media_url");
+  if (!media.empty()) {
+    if (media.rfind("https://", 0) != 0 && media.rfind("http://", 0) != 0) {
+      return absl::InvalidArgumentError("media_url must be an http(s) URL");
+    }
+    c.set_media_url(media);
+  }
+  std::string lang = Param(p, "locale");
+  c.set_language(lang.rfind("en", 0) == 0 ? "en" : "tr");
+  for (const auto& [k, v] : p) {
+    if (k.rfind("attribute[", 0) == 0 && k.back() == ']') {
+      (*c.mutable_attributes())[k.substr(10, k.size() - 11)] = v;
+    }
+  }
+  // The mobile app sends its device id; a browser does not. Names and e-mail addresses are
+  // never published (KVKK): the citizen is known by the keyed hash of the phone number only.
+  c.set_channel(Param(p, "device_id").empty() ? v1::CHANNEL_WEB : v1::CHANNEL_MOBILE_APP);
+
+  const absl::Time now = clock_.Now();
+  c.set_case_id(common::NewId());
+  c.set_tracking_code(common::NewTrackingCode());
+  *c.mutable_received_at() = common::ToProto(now);
+  c.set_status(v1::CASE_STATUS_RECEIVED);
+  events::EnvelopeMeta meta;
+  meta.event_id = common::NewId();
+  meta.source = "channel_open311";
+  meta.correlation_id = c.case_id();
+  meta.causation_id = "";
+  meta.partition_key = c.citizen_key().empty() ? c.case_id() : c.citizen_key();
+  meta.occurred_at = now;
+  auto* h = c.add_history();
+  h->set_status(v1::CASE_STATUS_RECEIVED);
+  *h->mutable_at() = common::ToProto(now);
+  h->set_actor("channel_open311");
+  h->set_event_id(meta.event_id);
+
+  v1::Envelope env = events::NewEnvelope(meta);
+  auto* contact = env.mutable_contact_received();
+  contact->set_contact_id(common::DerivedId(meta.event_id, "contact"));
+  contact->set_channel(c.channel());
+  contact->set_outcome(v1::CONTACT_OUTCOME_CASE_REQUESTED);
+  contact->set_client_id(Param(p, "api_key").empty() ? "" : common::Sha256Hex(Param(p, "api_key")).substr(0, 12));
+  *contact->mutable_requested_case() = c;
+  events::StampType(env);
+  RETURN_IF_ERROR(publisher_.PublishOne(
+      {topics_.ChannelContacts("open311"), meta.partition_key, env}));
+
+  // Kafka has the contact: the citizen gets the answer even if the view cannot be written now
+  // (the projection writes it again from the event).
+  events::ConsumedEvent self;
+  self.envelope = std::move(env);
+  if (absl::Status s = Handle(self); !s.ok()) {
+    common::LogWarn("request view not written at accept", {{"error", s.ToString()}});
+  }
+  Accepted a;
+  a.service_request_id = c.tracking_code();
+  a.case_id = c.case_id();
+  a.service_notice = c.language() == "en"
+                         ? "Your request has been received. Keep this tracking code."
+                         : "Başvurunuz alındı. Takip kodunuzu saklayınız.";
+  return a;
+}
+
+absl::StatusOr<std::optional<RequestView>> Open311Service::Find(const std::string& id) {
+  std::string normalized;
+  if (!common::NormalizeTrackingCode(id, &normalized)) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", id, "\" is not a tracking code"));
+  }
+  return store_.Get(normalized);
+}
+
+absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
+  const v1::Envelope& env = event.envelope;
+  const int64_t at = absl::ToUnixMicros(common::FromProto(env.occurred_at()));
+  const v1::Case* c = nullptr;
+  RequestView current;
+  switch (env.payload_case()) {
+    case v1::Envelope::kContactReceived:
+      if (env.contact_received().outcome() != v1::CONTACT_OUTCOME_CASE_REQUESTED) return absl::OkStatus();
+      c = &env.contact_received().requested_case();
+      current = {{"status", "open"}, {"detailed_status", "received"}};
+      break;
+    case v1::Envelope::kCaseRegistered:
+      c = &env.case_registered().case_();
+      current = {{"status", "open"}, {"detailed_status", "registered"}};
+      break;
+    case v1::Envelope::kCaseRejected:
+      c = &env.case_rejected().case_();
+      current = {{"status", "closed"}, {"detailed_status", "rejected"},
+                 {"status_notes", env.case_rejected().reason()}};
+      break;
+    case v1::Envelope::kCaseRouted:
+      c = &env.case_routed().case_();
+      current = {{"status", "open"},
+                 {"detailed_status", env.case_routed().forwarded() ? "forwarded" : "routed"},
+                 {"agency_responsible", c->owner().name()},
+                 {"expected_datetime", Iso(c->deadline())}};
+      break;
+    case v1::Envelope::kTaskStatusChanged: {
+      const auto& t = env.task_status_changed();
+      c = &t.case_();
+      if (t.status() == v1::TASK_STATUS_CLAIMED || t.status() == v1::TASK_STATUS_IN_PROGRESS) {
+        current = {{"status", "open"}, {"detailed_status", "in_progress"}};
+      } else {
+        return absl::OkStatus();  // resolution and rerouting arrive as case events
+      }
+      break;
+    }
+    case v1::Envelope::kCaseResolved:
+      c = &env.case_resolved().case_();
+      current = {{"status", "closed"}, {"detailed_status", "resolved"},
+                 {"status_notes", env.case_resolved().resolution_text()}};
+      break;
+    case v1::Envelope::kCaseClosed:
+      c = &env.case_closed().case_();
+      current = {{"status", "closed"}, {"detailed_status", "closed"},
+                 {"status_notes", env.case_closed().reason()}};
+      break;
+    default:
+      return absl::OkStatus();
+  }
+  if (c->tracking_code().empty()) return absl::OkStatus();  // not a channel-tracked case
+  current["updated_datetime"] = common::FormatIso8601Local(common::FromProto(env.occurred_at()));
+  const catalogue::ServiceDef* service = catalogue_.Find(c->category());
+  RequestView fixed = {
+      {"service_request_id", c->tracking_code()},
+      {"case_id", c->case_id()},
+      {"service_code", c->category()},
+      {"service_name", service ? (c->language() == "en" ? service->name_en : service->name_tr) : c->category()},
+      {"description", c->text()},
+      {"requested_datetime", Iso(c->received_at())},
+      {"address", c->location().address()},
+      {"address_id", c->location().address_id()},
+      {"media_url", c->media_url()},
+  };
+  if (c->location().has_coordinates()) {
+    fixed["lat"] = absl::StrCat(c->location().lat());
+    fixed["long"] = absl::StrCat(c->location().lon());
+  }
+  if (!c->location().district().empty()) current["district"] = c->location().district();
+  return store_.Upsert(c->tracking_code(), fixed, current, at);
+}
+
+}  // namespace teksin::channel_open311

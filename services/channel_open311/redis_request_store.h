@@ -1,0 +1,23 @@
+#pragma once
+
+#include "channel_open311/request_store.h"
+#include "redis/client.h"
+
+namespace teksin::channel_open311 {
+
+// One hash per request under "<prefix>:o311:req:<id>", updated by one Lua script.
+class RedisRequestStore : public RequestStore {
+ public:
+  RedisRequestStore(redis::RedisClient& redis, std::string prefix)
+      : redis_(redis), prefix_(std::move(prefix)) {}
+  absl::Status Upsert(const std::string& id, const RequestView& fixed, const RequestView& current,
+                      int64_t at_us) override;
+  absl::StatusOr<std::optional<RequestView>> Get(const std::string& id) override;
+
+ private:
+  std::string Key(const std::string& id) const { return prefix_ + ":o311:req:" + id; }
+  redis::RedisClient& redis_;
+  std::string prefix_;
+};
+
+}  // namespace teksin::channel_open311

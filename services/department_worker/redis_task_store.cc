@@ -1,0 +1,137 @@
+#include "department_worker/redis_task_store.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace teksin::department_worker {
+namespace {
+
+const redis::Script& PutScript() {
+  static const redis::Script kScript(R"lua(
+-- KEYS: task hash, queue. ARGV: assigned bytes, assigned_us, score, task_id
+if redis.call('HSETNX', KEYS[1], 'assigned', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'assigned_us', ARGV[2])
+  local st = redis.call('HGET', KEYS[1], 'status')
+  if not st then
+    redis.call('HSET', KEYS[1], 'status', '1', 'updated_us', ARGV[2])
+    st = '1'
+  end
+  local rank = tonumber(st)
+  if rank == 5 then rank = 4 end
+  if rank < 4 then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]) end
+end
+return 1
+)lua");
+  return kScript;
+}
+
+const redis::Script& ApplyScript() {
+  static const redis::Script kScript(R"lua(
+-- KEYS: task hash, queue. ARGV: status, actor, at_us, task_id, resolution_code, resolution_text, reason
+local function rank(s) if s == 5 then return 4 end return s end
+local cur = tonumber(redis.call('HGET', KEYS[1], 'status') or '0')
+local new = tonumber(ARGV[1])
+if rank(new) <= rank(cur) then
+  return {0, cur, redis.call('HGET', KEYS[1], 'claimed_by') or ''}
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_us', ARGV[3])
+if new == 2 or new == 3 then redis.call('HSET', KEYS[1], 'claimed_by', ARGV[2]) end
+if rank(new) == 4 then
+  redis.call('ZREM', KEYS[2], ARGV[4])
+  redis.call('HSET', KEYS[1], 'closed_by', ARGV[2], 'resolution_code', ARGV[5],
+             'resolution_text', ARGV[6], 'reason', ARGV[7])
+end
+return {1, new, redis.call('HGET', KEYS[1], 'claimed_by') or ''}
+)lua");
+  return kScript;
+}
+
+}  // namespace
+
+RedisTaskStore::RedisTaskStore(redis::RedisClient& redis, const std::string& prefix,
+                               const std::string& unit)
+    : redis_(redis), base_(absl::StrCat(prefix, ":dw:", unit, ":")) {}
+
+absl::Status RedisTaskStore::PutAssigned(const v1::TaskAssigned& assigned, absl::Time at) {
+  std::string bytes;
+  assigned.SerializeToString(&bytes);
+  auto r = redis_.Eval(PutScript(), {TaskKey(assigned.task_id()), QueueKey()},
+                       {bytes, std::to_string(absl::ToUnixMicros(at)),
+                        absl::StrCat(QueueScore(assigned)), assigned.task_id()});
+  return r.status();
+}
+
+absl::StatusOr<ApplyResult> RedisTaskStore::Apply(const StatusChange& c) {
+  auto r = redis_.Eval(ApplyScript(), {TaskKey(c.task_id), QueueKey()},
+                       {std::to_string(static_cast<int>(c.status)), c.actor,
+                        std::to_string(absl::ToUnixMicros(c.at)), c.task_id, c.resolution_code,
+                        c.resolution_text, c.reason});
+  if (!r.ok()) return r.status();
+  if (r->elements.size() != 3) return absl::InternalError("unexpected reply from apply script");
+  ApplyResult out;
+  out.applied = r->elements[0].integer == 1;
+  out.status = static_cast<v1::TaskStatus>(r->elements[1].integer);
+  out.claimed_by = r->elements[2].str;
+  return out;
+}
+
+absl::StatusOr<std::vector<std::optional<StoredTask>>> RedisTaskStore::GetMany(
+    const std::vector<std::string>& ids) {
+  std::vector<std::vector<std::string>> cmds;
+  for (const auto& id : ids) {
+    cmds.push_back({"HMGET", TaskKey(id), "assigned", "status", "claimed_by", "assigned_us",
+                    "updated_us"});
+  }
+  auto replies = redis_.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  std::vector<std::optional<StoredTask>> out;
+  for (const auto& r : *replies) {
+    if (r.type != redis::Reply::Type::kArray || r.elements.size() != 5 || r.elements[0].is_nil()) {
+      out.push_back(std::nullopt);
+      continue;
+    }
+    StoredTask t;
+    if (!t.assigned.ParseFromString(r.elements[0].str)) {
+      return absl::DataLossError("stored task does not parse");
+    }
+    int status = 0;
+    int64_t assigned_us = 0, updated_us = 0;
+    (void)absl::SimpleAtoi(r.elements[1].str, &status);
+    (void)absl::SimpleAtoi(r.elements[3].str, &assigned_us);
+    (void)absl::SimpleAtoi(r.elements[4].str, &updated_us);
+    t.status = static_cast<v1::TaskStatus>(status);
+    t.claimed_by = r.elements[2].str;
+    t.assigned_at = absl::FromUnixMicros(assigned_us);
+    t.updated_at = absl::FromUnixMicros(updated_us);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<StoredTask>> RedisTaskStore::Get(const std::string& task_id) {
+  auto many = GetMany({task_id});
+  if (!many.ok()) return many.status();
+  return std::move((*many)[0]);
+}
+
+absl::StatusOr<std::vector<StoredTask>> RedisTaskStore::ListOpen(size_t limit) {
+  auto ids = redis_.Command({"ZRANGE", QueueKey(), "0", std::to_string(static_cast<int64_t>(limit) - 1)});
+  if (!ids.ok()) return ids.status();
+  std::vector<std::string> list;
+  for (const auto& e : ids->elements) list.push_back(e.str);
+  auto many = GetMany(list);
+  if (!many.ok()) return many.status();
+  std::vector<StoredTask> out;
+  for (auto& t : *many) {
+    if (t && StatusRank(t->status) < 4) out.push_back(std::move(*t));
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> RedisTaskStore::CountOpen() {
+  auto r = redis_.Command({"ZCARD", QueueKey()});
+  if (!r.ok()) return r.status();
+  return r->integer;
+}
+
+}  // namespace teksin::department_worker

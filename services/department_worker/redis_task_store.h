@@ -1,0 +1,31 @@
+// The unit's queue in Redis: a hash per task and a sorted set of open tasks.
+#pragma once
+
+#include <string>
+
+#include "department_worker/task_store.h"
+#include "redis/client.h"
+
+namespace teksin::department_worker {
+
+class RedisTaskStore : public TaskStore {
+ public:
+  // Keys live under "<prefix>:dw:<unit>:".
+  RedisTaskStore(redis::RedisClient& redis, const std::string& prefix, const std::string& unit);
+
+  absl::Status PutAssigned(const v1::TaskAssigned& assigned, absl::Time at) override;
+  absl::StatusOr<ApplyResult> Apply(const StatusChange& change) override;
+  absl::StatusOr<std::optional<StoredTask>> Get(const std::string& task_id) override;
+  absl::StatusOr<std::vector<StoredTask>> ListOpen(size_t limit) override;
+  absl::StatusOr<int64_t> CountOpen() override;
+
+ private:
+  std::string TaskKey(const std::string& id) const { return base_ + "task:" + id; }
+  std::string QueueKey() const { return base_ + "queue"; }
+  absl::StatusOr<std::vector<std::optional<StoredTask>>> GetMany(const std::vector<std::string>& ids);
+
+  redis::RedisClient& redis_;
+  std::string base_;
+};
+
+}  // namespace teksin::department_worker

@@ -1,0 +1,51 @@
+// A municipal unit's worker: keeps the unit's queue from its task topic, and lets staff claim,
+// resolve and reject tasks. Every change is published (and acknowledged by Kafka) before it is
+// applied to the queue, so the record never lags the read model.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/time_util.h"
+#include "department_worker/task_store.h"
+#include "events/events.h"
+#include "events/topics.h"
+#include "teksin/v1/department_service.pb.h"
+
+namespace teksin::department_worker {
+
+class WorkerService : public events::EventHandler {
+ public:
+  WorkerService(std::string unit, TaskStore& store, const events::Topics& topics,
+                events::EventPublisher& publisher, const common::Clock& clock)
+      : unit_(std::move(unit)), store_(store), topics_(topics), publisher_(publisher),
+        clock_(clock) {}
+
+  // Task topic and department updates.
+  absl::Status Handle(const events::ConsumedEvent& event) override;
+
+  absl::StatusOr<v1::ListTasksResponse> ListTasks(const v1::ListTasksRequest& request);
+  absl::StatusOr<v1::Task> GetTask(const std::string& task_id);
+  absl::StatusOr<v1::Task> Claim(const std::string& task_id, const std::string& staff_id);
+  absl::StatusOr<v1::Task> Resolve(const std::string& task_id, const std::string& staff_id,
+                                   const std::string& code, const std::string& text);
+  absl::StatusOr<v1::Task> Reject(const std::string& task_id, const std::string& staff_id,
+                                  const std::string& reason);
+
+  const std::string& unit() const { return unit_; }
+
+ private:
+  absl::StatusOr<v1::Task> Transition(const std::string& task_id, const std::string& staff_id,
+                                      v1::TaskStatus to, const std::string& reason,
+                                      const std::string& code, const std::string& text);
+
+  std::string unit_;
+  TaskStore& store_;
+  const events::Topics& topics_;
+  events::EventPublisher& publisher_;
+  const common::Clock& clock_;
+};
+
+v1::Task ToTask(const StoredTask& t);
+
+}  // namespace teksin::department_worker

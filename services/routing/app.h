@@ -1,0 +1,5 @@
+#pragma once
+
+namespace teksin::routing {
+int Run();
+}  // namespace teksin::routing

@@ -1,0 +1,7 @@
+#include "routing/app.h"
+#include "runtime/runtime.h"
+
+int main() {
+  teksin::runtime::BlockShutdownSignals();
+  return teksin::routing::Run();
+}
