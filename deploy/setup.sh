@@ -34,7 +34,7 @@ APT_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librdkafka-dev libhiredis-dev nlohmann-json3-dev libcpp-httplib-dev libabsl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  redis-server kcat prometheus openjdk-17-jre-headless maven python3
+  redis-server kcat prometheus openjdk-17-jre-headless maven python3 curl openssl
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Runs the whole suite on this machine as plain processes on loopback:
+#   Kafka (KRaft, one node) and Redis, then routing, one department_worker per unit in the
+#   routing rules, intake, analytics and channel_open311.
+#
+# Usage: deploy/suite.sh start|stop|status
+# State, logs and the chosen ports live under $TEKSIN_STATE_DIR/suite (default <repo>/.teksin/suite):
+#   suite.env     URLs of the running suite (OPEN311_URL, ANALYTICS_URL, ...)
+#   workers.txt   "unit host:port" of every department worker's gRPC staff API
+#   logs/*.log    one log a process (JSON lines)
+set -euo pipefail
+TEKSIN_LOG_TAG=suite
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+BUILD_DIR="${TEKSIN_BUILD_DIR:-${TEKSIN_ROOT}/build}"
+SHARED_DIR="${TEKSIN_SHARED_DIR:-$(cd "${TEKSIN_ROOT}/.." && pwd -P)/shared}"
+SUITE_DIR="${TEKSIN_STATE_DIR}/suite"
+LOG_DIR="${SUITE_DIR}/logs"
+PID_DIR="${SUITE_DIR}/pids"
+PARTITIONS="${TEKSIN_TOPIC_PARTITIONS:-6}"
+
+secrets() {
+  local f="${TEKSIN_STATE_DIR}/secrets.env"
+  if [[ ! -f "${f}" ]]; then
+    mkdir -p "${TEKSIN_STATE_DIR}"
+    umask 077
+    {
+      echo "TEKSIN_CITIZEN_KEY_SECRET=$(openssl rand -hex 32)"
+      echo "OPEN311_API_KEYS=local-$(openssl rand -hex 8)"
+    } >"${f}"
+    info "generated local secrets in ${f}"
+  fi
+  # shellcheck disable=SC1090
+  source "${f}"
+  export TEKSIN_CITIZEN_KEY_SECRET OPEN311_API_KEYS
+}
+
+alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# launch NAME BINARY [VAR=value...]: starts one service in the background with its own env.
+launch() {
+  local name="$1" bin="$2"
+  shift 2
+  [[ -x "${bin}" ]] || die "${bin} is missing: build first (deploy/build.sh)"
+  env "$@" setsid "${bin}" >>"${LOG_DIR}/${name}.log" 2>&1 </dev/null &
+  echo $! >"${PID_DIR}/${name}.pid"
+}
+
+healthy() { curl -fsS -o /dev/null "http://127.0.0.1:$1/healthz"; }
+
+wait_healthy() {
+  local name="$1" port="$2" pidfile="${PID_DIR}/$1.pid" i
+  for ((i = 0; i < 600; i++)); do
+    if healthy "${port}"; then return 0; fi
+    if ! alive "${pidfile}"; then
+      tail -n 20 "${LOG_DIR}/${name}.log" >&2 || true
+      die "${name} exited during start (log: ${LOG_DIR}/${name}.log)"
+    fi
+    sleep 0.1
+  done
+  die "${name} is not healthy after 60 s (log: ${LOG_DIR}/${name}.log)"
+}
+
+do_start() {
+  if [[ -f "${SUITE_DIR}/suite.env" ]] && alive "${PID_DIR}/channel_open311.pid"; then
+    info "the suite is already running (deploy/suite.sh stop to stop it)"
+    cat "${SUITE_DIR}/suite.env"
+    return 0
+  fi
+  mkdir -p "${LOG_DIR}" "${PID_DIR}"
+  secrets
+
+  local kafka_port redis_port
+  kafka_port="$(read_env_value "${TEKSIN_STATE_DIR}/kafka/run/ports.env" KAFKA_PORT)"
+  if ! bash "${TEKSIN_ROOT}/deploy/kafka/kafka.sh" status >/dev/null 2>&1; then
+    kafka_port="$(free_port)"
+    bash "${TEKSIN_ROOT}/deploy/kafka/kafka.sh" start --port "${kafka_port}" --partitions "${PARTITIONS}"
+  fi
+  redis_port="$(read_env_value "${TEKSIN_STATE_DIR}/redis/run/ports.env" REDIS_PORT)"
+  if ! bash "${TEKSIN_ROOT}/deploy/redis/redis.sh" status >/dev/null 2>&1; then
+    redis_port="$(free_port)"
+    bash "${TEKSIN_ROOT}/deploy/redis/redis.sh" start --port "${redis_port}"
+  fi
+
+  local common=(
+    "TEKSIN_KAFKA_BROKERS=127.0.0.1:${kafka_port}"
+    "TEKSIN_REDIS_URL=redis://127.0.0.1:${redis_port}"
+    "TEKSIN_TOPIC_PARTITIONS=${PARTITIONS}"
+    "TEKSIN_CONFIG_DIR=${TEKSIN_ROOT}/deploy/config"
+    "TEKSIN_SHARED_DIR=${SHARED_DIR}"
+  )
+  local b="${BUILD_DIR}/services"
+  local routing_port intake_port analytics_port analytics_grpc open311_port
+  routing_port="$(free_port)"
+  launch routing "${b}/routing/routing" "${common[@]}" "ROUTING_HTTP_PORT=${routing_port}"
+  wait_healthy routing "${routing_port}"
+  info "routing up (topics created)"
+
+  local units unit hp gp
+  units="$("${BUILD_DIR}/tools/teksin_admin" units --config-dir "${TEKSIN_ROOT}/deploy/config" \
+    --shared-dir "${SHARED_DIR}")"
+  : >"${SUITE_DIR}/workers.txt"
+  : >"${SUITE_DIR}/worker-http.txt"
+  for unit in ${units}; do
+    hp="$(free_port)"
+    gp="$(free_port)"
+    launch "worker-${unit}" "${b}/department_worker/department_worker" "${common[@]}" \
+      "DEPARTMENT_WORKER_UNIT=${unit}" "DEPARTMENT_WORKER_HTTP_PORT=${hp}" \
+      "DEPARTMENT_WORKER_GRPC_PORT=${gp}" "TEKSIN_INSTANCE_ID=${unit}-1"
+    echo "${unit} 127.0.0.1:${gp}" >>"${SUITE_DIR}/workers.txt"
+    echo "${unit} ${hp}" >>"${SUITE_DIR}/worker-http.txt"
+  done
+  intake_port="$(free_port)"
+  launch intake "${b}/intake/intake" "${common[@]}" "INTAKE_HTTP_PORT=${intake_port}"
+  analytics_port="$(free_port)"
+  analytics_grpc="$(free_port)"
+  launch analytics "${b}/analytics/analytics" "${common[@]}" "ANALYTICS_HTTP_PORT=${analytics_port}" \
+    "ANALYTICS_GRPC_PORT=${analytics_grpc}"
+  open311_port="$(free_port)"
+  launch channel_open311 "${b}/channel_open311/channel_open311" "${common[@]}" \
+    "OPEN311_HTTP_PORT=${open311_port}" "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}" \
+    "OPEN311_API_KEYS=${OPEN311_API_KEYS}"
+
+  local n=0
+  while read -r unit hp; do
+    wait_healthy "worker-${unit}" "${hp}"
+    n=$((n + 1))
+  done <"${SUITE_DIR}/worker-http.txt"
+  info "${n} department workers up"
+  wait_healthy intake "${intake_port}"
+  wait_healthy analytics "${analytics_port}"
+  wait_healthy channel_open311 "${open311_port}"
+
+  cat >"${SUITE_DIR}/suite.env" <<ENV
+KAFKA_BROKERS=127.0.0.1:${kafka_port}
+REDIS_URL=redis://127.0.0.1:${redis_port}
+OPEN311_URL=http://127.0.0.1:${open311_port}
+OPEN311_API_KEY=${OPEN311_API_KEYS%%,*}
+ANALYTICS_URL=http://127.0.0.1:${analytics_port}
+ANALYTICS_GRPC=127.0.0.1:${analytics_grpc}
+INTAKE_URL=http://127.0.0.1:${intake_port}
+ROUTING_URL=http://127.0.0.1:${routing_port}
+WORKERS_FILE=${SUITE_DIR}/workers.txt
+ENV
+  info "suite running: $((n + 4)) services; endpoints in ${SUITE_DIR}/suite.env"
+}
+
+do_stop() {
+  local f name pid i
+  if [[ -d "${PID_DIR}" ]]; then
+    # Channels first, then the consumers, so nothing new arrives while they drain.
+    for name in channel_open311 intake routing analytics; do
+      f="${PID_DIR}/${name}.pid"
+      if alive "${f}"; then kill -TERM "$(cat "${f}")"; fi
+    done
+    for f in "${PID_DIR}"/worker-*.pid; do
+      [[ -f "${f}" ]] && alive "${f}" && kill -TERM "$(cat "${f}")"
+    done
+    for f in "${PID_DIR}"/*.pid; do
+      [[ -f "${f}" ]] || continue
+      pid="$(cat "${f}")"
+      for ((i = 0; i < 150; i++)); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
+      if kill -0 "${pid}" 2>/dev/null; then
+        warn "$(basename "${f}" .pid) did not stop in 15 s; killing it"
+        kill -KILL "${pid}" 2>/dev/null || true
+      fi
+      rm -f "${f}"
+    done
+    info "services stopped"
+  fi
+  rm -f "${SUITE_DIR}/suite.env"
+  bash "${TEKSIN_ROOT}/deploy/kafka/kafka.sh" stop || true
+  bash "${TEKSIN_ROOT}/deploy/redis/redis.sh" stop || true
+}
+
+do_status() {
+  local f up=0 down=0
+  for f in "${PID_DIR}"/*.pid; do
+    [[ -f "${f}" ]] || continue
+    if alive "${f}"; then up=$((up + 1)); else down=$((down + 1)); echo "down: $(basename "${f}" .pid)"; fi
+  done
+  echo "services up: ${up}, down: ${down}"
+  bash "${TEKSIN_ROOT}/deploy/kafka/kafka.sh" status || true
+  bash "${TEKSIN_ROOT}/deploy/redis/redis.sh" status || true
+  [[ -f "${SUITE_DIR}/suite.env" ]] && cat "${SUITE_DIR}/suite.env"
+  ((down == 0 && up > 0))
+}
+
+case "${1:-}" in
+  start) do_start ;;
+  stop) do_stop ;;
+  status) do_status ;;
+  *)
+    sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    exit 2
+    ;;
+esac

@@ -1,0 +1,352 @@
+// teksin_demo: drives the running suite with realistic Mersin cases and prints what analytics
+// counted.
+//   1. submits --cases requests over Open311 (districts weighted by population, real complaint
+//      texts, synthetic phone numbers from a population of repeat callers; a share outside Mersin),
+//   2. waits until every accepted case is routed or rejected,
+//   3. has each unit's staff claim and resolve a share of its tasks over the gRPC staff API (and
+//      reject a few as "not ours"),
+//   4. reads the figures back from analytics and checks that they add up.
+// Exit status 0 only when every check holds.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "catalogue/catalogue.h"
+#include "dataset/mersin_data.h"
+#include "grpcpp/grpcpp.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "teksin/v1/department_service.grpc.pb.h"
+
+namespace {
+
+struct Options {
+  std::string open311 = "http://127.0.0.1:8311";
+  std::string analytics = "http://127.0.0.1:8105";
+  std::string workers_file;
+  std::string api_key;
+  std::string shared_dir = "../shared";
+  std::string config_dir = "deploy/config";
+  int cases = 1000;
+  int threads = 4;
+  double resolve_share = 0.6;
+  double reject_share = 0.02;
+  double outside_share = 0.01;
+  uint64_t seed = 185;
+  int timeout_s = 180;
+};
+
+int Usage() {
+  std::cerr << "usage: teksin_demo --workers FILE [--open311 URL] [--analytics URL] [--cases N]\n"
+               "       [--threads N] [--resolve-share F] [--reject-share F] [--outside-share F]\n"
+               "       [--api-key K] [--seed N] [--timeout-s N] [--shared-dir D] [--config-dir D]\n";
+  return 2;
+}
+
+bool ParseArgs(int argc, char** argv, Options* o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string f = argv[i];
+    if (i + 1 >= argc) return false;
+    std::string v = argv[++i];
+    if (f == "--open311") o->open311 = v;
+    else if (f == "--analytics") o->analytics = v;
+    else if (f == "--workers") o->workers_file = v;
+    else if (f == "--api-key") o->api_key = v;
+    else if (f == "--shared-dir") o->shared_dir = v;
+    else if (f == "--config-dir") o->config_dir = v;
+    else if (f == "--cases") { if (!absl::SimpleAtoi(v, &o->cases) || o->cases < 1) return false; }
+    else if (f == "--threads") { if (!absl::SimpleAtoi(v, &o->threads) || o->threads < 1) return false; }
+    else if (f == "--resolve-share") { if (!absl::SimpleAtod(v, &o->resolve_share)) return false; }
+    else if (f == "--reject-share") { if (!absl::SimpleAtod(v, &o->reject_share)) return false; }
+    else if (f == "--outside-share") { if (!absl::SimpleAtod(v, &o->outside_share)) return false; }
+    else if (f == "--seed") { if (!absl::SimpleAtoi(v, &o->seed)) return false; }
+    else if (f == "--timeout-s") { if (!absl::SimpleAtoi(v, &o->timeout_s)) return false; }
+    else return false;
+  }
+  return !o->workers_file.empty();
+}
+
+nlohmann::json Summary(const Options& o) {
+  httplib::Client cli(o.analytics);
+  cli.set_read_timeout(5, 0);
+  auto res = cli.Get("/v1/summary");
+  if (!res || res->status != 200) return nlohmann::json();
+  auto j = nlohmann::json::parse(res->body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json() : j;
+}
+
+int64_t Num(const nlohmann::json& j, const std::string& k) {
+  if (!j.is_object() || !j.contains(k)) return 0;
+  const auto& v = j[k];
+  if (v.is_string()) {
+    int64_t n = 0;
+    (void)absl::SimpleAtoi(v.get<std::string>(), &n);  // proto3 JSON prints int64 as strings
+    return n;
+  }
+  return v.is_number() ? v.get<int64_t>() : 0;
+}
+
+// Polls analytics until `done` holds, printing progress; false on timeout.
+template <typename F>
+bool WaitFor(const Options& o, const std::string& what, F done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    nlohmann::json s = Summary(o);
+    std::string progress;
+    if (done(s, &progress)) {
+      std::printf("  %s: %s\n", what.c_str(), progress.c_str());
+      return true;
+    }
+    if (progress != last) {
+      std::printf("  waiting for %s: %s\n", what.c_str(), progress.c_str());
+      std::fflush(stdout);
+      last = progress;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::printf("  timed out after %d s waiting for %s\n", o.timeout_s, what.c_str());
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!ParseArgs(argc, argv, &o)) return Usage();
+  using namespace teksin;
+
+  auto cat = catalogue::Catalogue::LoadFile(o.config_dir + "/service-catalogue.json");
+  if (!cat.ok()) {
+    std::cerr << cat.status() << "\n";
+    return 1;
+  }
+  auto data = dataset::MersinData::Load(o.shared_dir, *cat);
+  if (!data.ok()) {
+    std::cerr << data.status() << "\n";
+    return 1;
+  }
+  std::map<std::string, std::string> workers;  // unit -> host:port
+  {
+    std::ifstream in(o.workers_file);
+    std::string unit, addr;
+    while (in >> unit >> addr) workers[unit] = addr;
+    if (workers.empty()) {
+      std::cerr << "no workers listed in " << o.workers_file << "\n";
+      return 1;
+    }
+  }
+  nlohmann::json before = Summary(o);
+  if (before.is_null()) {
+    std::cerr << "analytics does not answer at " << o.analytics << "/v1/summary\n";
+    return 1;
+  }
+  const int64_t base_contacts = Num(before, "contacts"), base_routed = Num(before, "cases_routed"),
+                base_rejected = Num(before, "cases_rejected"),
+                base_resolved = Num(before, "cases_resolved"), base_reroutes = Num(before, "reroutes"),
+                base_registered = Num(before, "cases_registered");
+
+  // 1. Submit.
+  std::printf("1/4 submitting %d cases to %s (Open311 POST requests.json, %d clients)\n", o.cases,
+              o.open311.c_str(), o.threads);
+  std::atomic<int> next{0}, accepted{0}, refused{0}, failed{0}, outside{0};
+  std::mutex print_mu;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.threads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(o.seed * 1000 + t);
+      httplib::Client cli(o.open311);
+      cli.set_read_timeout(30, 0);
+      int citizens = std::max(10, o.cases * 4 / 5);
+      for (int i = next++; i < o.cases; i = next++) {
+        dataset::SyntheticCase c = data->Next(rng, citizens);
+        bool out_of_city = std::uniform_real_distribution<double>(0, 1)(rng) < o.outside_share;
+        httplib::Params p{{"service_code", c.category},
+                          {"lat", absl::StrCat(out_of_city ? 37.0017 : c.lat)},
+                          {"long", absl::StrCat(out_of_city ? 35.3213 : c.lon)},  // Adana
+                          {"description", c.text},
+                          {"phone", c.phone},
+                          {"age_group", c.age_group}};
+        if (c.mobile_app) p.emplace("device_id", absl::StrCat("demo-device-", i % 500));
+        if (!o.api_key.empty()) p.emplace("api_key", o.api_key);
+        httplib::Result res{nullptr, httplib::Error::Unknown};
+        for (int attempt = 0; attempt < 5; ++attempt) {
+          res = cli.Post("/open311/v2/requests.json", p);
+          if (res && res->status != 503) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+        }
+        if (res && res->status == 201) {
+          ++accepted;
+          if (out_of_city) ++outside;
+        } else if (res && res->status >= 400 && res->status < 500) {
+          ++refused;
+          std::lock_guard<std::mutex> lock(print_mu);
+          std::printf("  refused (%d): %s\n", res->status, res->body.c_str());
+        } else {
+          ++failed;
+        }
+        int done = accepted + refused + failed;
+        if (done % 250 == 0) {
+          std::lock_guard<std::mutex> lock(print_mu);
+          std::printf("  %d/%d submitted\n", done, o.cases);
+          std::fflush(stdout);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::printf("  accepted %d, refused %d, failed %d (of them %d located outside Mersin)\n",
+              accepted.load(), refused.load(), failed.load(), outside.load());
+
+  // 2. Every accepted case is registered and routed, or rejected by intake.
+  std::printf("2/4 waiting for intake and routing\n");
+  bool routed_ok = WaitFor(o, "every case routed or rejected", [&](const nlohmann::json& s, std::string* p) {
+    int64_t routed = Num(s, "cases_routed") - base_routed;
+    int64_t rejected = Num(s, "cases_rejected") - base_rejected;
+    *p = absl::StrCat(routed, " routed + ", rejected, " rejected of ", accepted.load());
+    return routed + rejected >= accepted.load();
+  });
+
+  // 3. Staff work their queues.
+  std::printf("3/4 staff of %zu units claim and resolve %.0f%% of their tasks (reject %.0f%%)\n",
+              workers.size(), o.resolve_share * 100, o.reject_share * 100);
+  std::mt19937_64 rng(o.seed);
+  int resolved_by_staff = 0, rejected_by_staff = 0, staff_errors = 0;
+  for (const auto& [unit, addr] : workers) {
+    auto stub = v1::StaffService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::ListTasksRequest req;
+    req.set_limit(1000);
+    v1::ListTasksResponse resp;
+    grpc::Status st = stub->ListTasks(&ctx, req, &resp);
+    if (!st.ok()) {
+      std::printf("  %s: ListTasks failed: %s\n", unit.c_str(), st.error_message().c_str());
+      ++staff_errors;
+      continue;
+    }
+    std::string staff = absl::StrCat("personel-", unit, "-1");
+    for (const auto& task : resp.tasks()) {
+      double roll = std::uniform_real_distribution<double>(0, 1)(rng);
+      grpc::ClientContext c1;
+      v1::Task out;
+      if (roll < o.reject_share && unit != "koordinasyon") {
+        v1::RejectTaskRequest r;
+        r.set_task_id(task.task_id());
+        r.set_staff_id(staff);
+        r.set_reason("Bu konu birimimizin görev alanında değil.");
+        if (stub->RejectTask(&c1, r, &out).ok()) ++rejected_by_staff;
+        else ++staff_errors;
+      } else if (roll < o.reject_share + o.resolve_share) {
+        v1::ClaimTaskRequest claim;
+        claim.set_task_id(task.task_id());
+        claim.set_staff_id(staff);
+        if (!stub->ClaimTask(&c1, claim, &out).ok()) {
+          ++staff_errors;
+          continue;
+        }
+        grpc::ClientContext c2;
+        v1::ResolveTaskRequest r;
+        r.set_task_id(task.task_id());
+        r.set_staff_id(staff);
+        r.set_resolution_code("completed");
+        r.set_resolution_text("Ekiplerimiz yerinde çalışma yaptı, sorun giderildi.");
+        if (stub->ResolveTask(&c2, r, &out).ok()) ++resolved_by_staff;
+        else ++staff_errors;
+      }
+    }
+  }
+  std::printf("  resolved %d, rejected %d, errors %d\n", resolved_by_staff, rejected_by_staff, staff_errors);
+  bool resolved_ok = WaitFor(o, "resolutions and reroutes counted", [&](const nlohmann::json& s, std::string* p) {
+    int64_t resolved = Num(s, "cases_resolved") - base_resolved;
+    int64_t reroutes = Num(s, "reroutes") - base_reroutes;
+    *p = absl::StrCat(resolved, "/", resolved_by_staff, " resolved, ", reroutes, "/",
+                      rejected_by_staff, " rerouted");
+    return resolved >= resolved_by_staff && reroutes >= rejected_by_staff;
+  });
+
+  // 4. The figures.
+  nlohmann::json s = Summary(o);
+  std::printf("4/4 figures from analytics (%s/v1/summary)\n\n", o.analytics.c_str());
+  std::printf("  contacts            %8lld\n", static_cast<long long>(Num(s, "contacts")));
+  std::printf("  cases registered    %8lld\n", static_cast<long long>(Num(s, "cases_registered")));
+  std::printf("  cases rejected      %8lld\n", static_cast<long long>(Num(s, "cases_rejected")));
+  std::printf("  cases routed        %8lld  (forwarded outside the municipality: %lld)\n",
+              static_cast<long long>(Num(s, "cases_routed")), static_cast<long long>(Num(s, "forwarded")));
+  std::printf("  reroutes            %8lld\n", static_cast<long long>(Num(s, "reroutes")));
+  std::printf("  cases resolved      %8lld\n\n", static_cast<long long>(Num(s, "cases_resolved")));
+  std::printf("  %-22s %8s %8s\n", "routed per owner", "routed", "resolved");
+  int64_t owner_routed_sum = 0;
+  for (const auto& row : s["by_owner"]) {
+    owner_routed_sum += Num(row, "routed");
+    std::printf("  %-22s %8lld %8lld\n", row["key"].get<std::string>().c_str(),
+                static_cast<long long>(Num(row, "routed")), static_cast<long long>(Num(row, "resolved")));
+  }
+  std::printf("\n  %-22s %8s %8s %8s %12s\n", "per district", "cases", "routed", "resolved", "per 10,000");
+  int64_t district_cases_sum = 0;
+  for (const auto& row : s["by_district"]) {
+    std::string d = row["key"].get<std::string>();
+    int64_t cases = Num(row, "cases");
+    district_cases_sum += cases;
+    auto it = data->population().find(d);
+    double rate = it == data->population().end() ? 0 : 1e4 * static_cast<double>(cases) / static_cast<double>(it->second);
+    std::printf("  %-22s %8lld %8lld %8lld %12.2f\n", d.c_str(), static_cast<long long>(cases),
+                static_cast<long long>(Num(row, "routed")), static_cast<long long>(Num(row, "resolved")), rate);
+  }
+  if (s.contains("resolution_overall")) {
+    const auto& r = s["resolution_overall"];
+    std::printf("\n  resolution time: %lld cases, mean %.1f s, p50 %.1f s, p90 %.1f s\n",
+                static_cast<long long>(Num(r, "count")), r.value("mean_seconds", 0.0),
+                r.value("p50_seconds", 0.0), r.value("p90_seconds", 0.0));
+  }
+
+  // Checks on this run's share of the figures (the suite may have counted earlier runs too).
+  int64_t d_contacts = Num(s, "contacts") - base_contacts;
+  int64_t d_registered = Num(s, "cases_registered") - base_registered;
+  int64_t d_rejected = Num(s, "cases_rejected") - base_rejected;
+  int64_t d_routed = Num(s, "cases_routed") - base_routed;
+  int64_t d_resolved = Num(s, "cases_resolved") - base_resolved;
+  struct Check {
+    std::string what;
+    bool ok;
+  };
+  std::vector<Check> checks = {
+      {absl::StrCat("every accepted request counted once as a contact (", d_contacts, " = ", accepted.load(), ")"),
+       d_contacts == accepted.load()},
+      {absl::StrCat("registered + rejected = contacts (", d_registered, " + ", d_rejected, " = ", d_contacts, ")"),
+       d_registered + d_rejected == d_contacts},
+      {absl::StrCat("every registered case routed once (", d_routed, " = ", d_registered, ")"),
+       d_routed == d_registered},
+      {absl::StrCat("the cases outside Mersin rejected (", d_rejected, " = ", outside.load(), ")"),
+       d_rejected == outside.load()},
+      {absl::StrCat("sum of routings per owner = routed + reroutes (", owner_routed_sum, " = ",
+                    Num(s, "cases_routed") + Num(s, "reroutes"), ")"),
+       owner_routed_sum == Num(s, "cases_routed") + Num(s, "reroutes")},
+      {absl::StrCat("sum of cases per district = registered (", district_cases_sum, " = ",
+                    Num(s, "cases_registered"), ")"),
+       district_cases_sum == Num(s, "cases_registered")},
+      {absl::StrCat("every resolution counted once (", d_resolved, " = ", resolved_by_staff, ")"),
+       d_resolved == resolved_by_staff},
+      {"no request failed and no staff call failed", failed.load() == 0 && refused.load() == 0 && staff_errors == 0},
+      {"routing and resolution finished in time", routed_ok && resolved_ok},
+  };
+  std::printf("\nchecks:\n");
+  bool all = true;
+  for (const auto& c : checks) {
+    std::printf("  [%s] %s\n", c.ok ? "ok" : "FAILED", c.what.c_str());
+    all = all && c.ok;
+  }
+  return all ? 0 : 1;
+}
