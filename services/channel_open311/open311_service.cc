@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -239,8 +240,8 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
       {"media_url", c->media_url()},
   };
   if (c->location().has_coordinates()) {
-    fixed["lat"] = absl::StrCat(c->location().lat());
-    fixed["long"] = absl::StrCat(c->location().lon());
+    fixed["lat"] = absl::StrFormat("%.7f", c->location().lat());
+    fixed["long"] = absl::StrFormat("%.7f", c->location().lon());
   }
   if (!c->location().district().empty()) current["district"] = c->location().district();
   return store_.Upsert(c->tracking_code(), fixed, current, at);

@@ -138,6 +138,10 @@ absl::StatusOr<v1::Task> WorkerService::Transition(const std::string& task_id,
     return absl::FailedPreconditionError(
         absl::StrCat("task ", task_id, " is already ", v1::TaskStatus_Name(t.status)));
   }
+  if (to == v1::TASK_STATUS_CLAIMED && t.status == v1::TASK_STATUS_CLAIMED &&
+      t.claimed_by == staff_id) {
+    return ToTask(t);  // a retried claim: already done
+  }
   if (to == v1::TASK_STATUS_CLAIMED && t.status != v1::TASK_STATUS_QUEUED) {
     return absl::FailedPreconditionError(
         absl::StrCat("task ", task_id, " is already claimed by ", t.claimed_by));
@@ -186,7 +190,9 @@ absl::StatusOr<v1::Task> WorkerService::Transition(const std::string& task_id,
   if (!s.ok()) return s;
   auto applied = store_.Apply({task_id, to, staff_id, reason, code, text, now});
   if (!applied.ok()) return applied.status();
-  if (!applied->applied) {
+  // The unit's own consumer may have applied this very event (same event id) first.
+  bool ours = applied->status == to && (to != v1::TASK_STATUS_CLAIMED || applied->claimed_by == staff_id);
+  if (!applied->applied && !ours) {
     return absl::FailedPreconditionError(absl::StrCat(
         "task ", task_id, " changed meanwhile: now ", v1::TaskStatus_Name(applied->status),
         applied->claimed_by.empty() ? "" : absl::StrCat(" by ", applied->claimed_by)));

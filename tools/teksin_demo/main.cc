@@ -87,6 +87,13 @@ nlohmann::json Summary(const Options& o) {
   return j.is_discarded() ? nlohmann::json() : j;
 }
 
+// Left-aligns UTF-8 text in a column of `width` characters (printf counts bytes).
+std::string Pad(const std::string& s, size_t width) {
+  size_t chars = 0;
+  for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+  return chars >= width ? s : s + std::string(width - chars, ' ');
+}
+
 int64_t Num(const nlohmann::json& j, const std::string& k) {
   if (!j.is_object() || !j.contains(k)) return 0;
   const auto& v = j[k];
@@ -174,8 +181,8 @@ int main(int argc, char** argv) {
         dataset::SyntheticCase c = data->Next(rng, citizens);
         bool out_of_city = std::uniform_real_distribution<double>(0, 1)(rng) < o.outside_share;
         httplib::Params p{{"service_code", c.category},
-                          {"lat", absl::StrCat(out_of_city ? 37.0017 : c.lat)},
-                          {"long", absl::StrCat(out_of_city ? 35.3213 : c.lon)},  // Adana
+                          {"lat", absl::StrFormat("%.7f", out_of_city ? 37.0017 : c.lat)},
+                          {"long", absl::StrFormat("%.7f", out_of_city ? 35.3213 : c.lon)},  // Adana
                           {"description", c.text},
                           {"phone", c.phone},
                           {"age_group", c.age_group}};
@@ -224,6 +231,11 @@ int main(int argc, char** argv) {
               workers.size(), o.resolve_share * 100, o.reject_share * 100);
   std::mt19937_64 rng(o.seed);
   int resolved_by_staff = 0, rejected_by_staff = 0, staff_errors = 0;
+  auto staff_error = [&](const std::string& unit, const std::string& call, const grpc::Status& st) {
+    if (++staff_errors <= 5) {
+      std::printf("  %s: %s failed: %s\n", unit.c_str(), call.c_str(), st.error_message().c_str());
+    }
+  };
   for (const auto& [unit, addr] : workers) {
     auto stub = v1::StaffService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
     grpc::ClientContext ctx;
@@ -247,14 +259,16 @@ int main(int argc, char** argv) {
         r.set_task_id(task.task_id());
         r.set_staff_id(staff);
         r.set_reason("Bu konu birimimizin görev alanında değil.");
-        if (stub->RejectTask(&c1, r, &out).ok()) ++rejected_by_staff;
-        else ++staff_errors;
+        grpc::Status rs = stub->RejectTask(&c1, r, &out);
+        if (rs.ok()) ++rejected_by_staff;
+        else staff_error(unit, "RejectTask", rs);
       } else if (roll < o.reject_share + o.resolve_share) {
         v1::ClaimTaskRequest claim;
         claim.set_task_id(task.task_id());
         claim.set_staff_id(staff);
-        if (!stub->ClaimTask(&c1, claim, &out).ok()) {
-          ++staff_errors;
+        grpc::Status cs = stub->ClaimTask(&c1, claim, &out);
+        if (!cs.ok()) {
+          staff_error(unit, "ClaimTask", cs);
           continue;
         }
         grpc::ClientContext c2;
@@ -263,8 +277,9 @@ int main(int argc, char** argv) {
         r.set_staff_id(staff);
         r.set_resolution_code("completed");
         r.set_resolution_text("Ekiplerimiz yerinde çalışma yaptı, sorun giderildi.");
-        if (stub->ResolveTask(&c2, r, &out).ok()) ++resolved_by_staff;
-        else ++staff_errors;
+        grpc::Status vs = stub->ResolveTask(&c2, r, &out);
+        if (vs.ok()) ++resolved_by_staff;
+        else staff_error(unit, "ResolveTask", vs);
       }
     }
   }
@@ -291,7 +306,7 @@ int main(int argc, char** argv) {
   int64_t owner_routed_sum = 0;
   for (const auto& row : s["by_owner"]) {
     owner_routed_sum += Num(row, "routed");
-    std::printf("  %-22s %8lld %8lld\n", row["key"].get<std::string>().c_str(),
+    std::printf("  %s %8lld %8lld\n", Pad(row["key"].get<std::string>(), 22).c_str(),
                 static_cast<long long>(Num(row, "routed")), static_cast<long long>(Num(row, "resolved")));
   }
   std::printf("\n  %-22s %8s %8s %8s %12s\n", "per district", "cases", "routed", "resolved", "per 10,000");
@@ -302,7 +317,7 @@ int main(int argc, char** argv) {
     district_cases_sum += cases;
     auto it = data->population().find(d);
     double rate = it == data->population().end() ? 0 : 1e4 * static_cast<double>(cases) / static_cast<double>(it->second);
-    std::printf("  %-22s %8lld %8lld %8lld %12.2f\n", d.c_str(), static_cast<long long>(cases),
+    std::printf("  %s %8lld %8lld %8lld %12.2f\n", Pad(d, 22).c_str(), static_cast<long long>(cases),
                 static_cast<long long>(Num(row, "routed")), static_cast<long long>(Num(row, "resolved")), rate);
   }
   if (s.contains("resolution_overall")) {
