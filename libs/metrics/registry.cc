@@ -99,6 +99,9 @@ std::vector<double> LatencyBuckets() {
 Family<Counter>& Registry::AddCounter(const std::string& name, const std::string& help,
                                       std::vector<std::string> label_names) {
   std::lock_guard<std::mutex> lock(mu_);
+  for (auto& f : counters_) {
+    if (f->name() == name) return *f;  // one family a name, however often it is declared
+  }
   counters_.push_back(std::make_unique<Family<Counter>>(
       name, help, std::move(label_names), [] { return std::make_unique<Counter>(); }));
   return *counters_.back();
@@ -107,6 +110,9 @@ Family<Counter>& Registry::AddCounter(const std::string& name, const std::string
 Family<Gauge>& Registry::AddGauge(const std::string& name, const std::string& help,
                                   std::vector<std::string> label_names) {
   std::lock_guard<std::mutex> lock(mu_);
+  for (auto& f : gauges_) {
+    if (f->name() == name) return *f;  // one family a name, however often it is declared
+  }
   gauges_.push_back(std::make_unique<Family<Gauge>>(
       name, help, std::move(label_names), [] { return std::make_unique<Gauge>(); }));
   return *gauges_.back();
@@ -116,6 +122,9 @@ Family<Histogram>& Registry::AddHistogram(const std::string& name, const std::st
                                           std::vector<std::string> label_names,
                                           std::vector<double> bounds) {
   std::lock_guard<std::mutex> lock(mu_);
+  for (auto& f : histograms_) {
+    if (f->name() == name) return *f;  // one family a name, however often it is declared
+  }
   histograms_.push_back(std::make_unique<Family<Histogram>>(
       name, help, std::move(label_names),
       [bounds] { return std::make_unique<Histogram>(bounds); }));

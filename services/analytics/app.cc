@@ -69,6 +69,10 @@ int Run() {
   RedisCountsStore store(**redis, ns, seen_ttl);
   AnalyticsService service(store);
   AnalyticsGrpc grpc_service(service);
+  auto& duplicates = rt.registry().AddGauge(
+      "teksin_analytics_duplicate_events",
+      "Redelivered events recognised by their id and not counted again (since start)");
+  rt.registry().AddCollector([&] { duplicates.With({}).Set(static_cast<double>(service.duplicates())); });
   redis::RedisClient* r = redis->get();
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
 

@@ -1,5 +1,6 @@
 #include "common/env.h"
 
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -75,6 +76,31 @@ TEST(ReadCommonConfigTest, BadPartitionCountIsReported) {
   CommonConfig c = ReadCommonConfig(env);
   EXPECT_EQ(c.topic_partitions, 6);
   EXPECT_THAT(std::string(env.Finish().message()), HasSubstr("TEKSIN_TOPIC_PARTITIONS"));
+}
+
+TEST(EnvReaderTest, AnEmptyEnvironmentVariableCountsAsUnset) {
+  ASSERT_EQ(setenv("TEKSIN_UNIT_TEST_EMPTY", "", 1), 0);
+  EnvReader env;
+  EXPECT_EQ(env.String("TEKSIN_UNIT_TEST_EMPTY", "fallback"), "fallback");
+  env.Required("TEKSIN_UNIT_TEST_EMPTY");
+  EXPECT_THAT(std::string(env.Finish().message()),
+              HasSubstr("TEKSIN_UNIT_TEST_EMPTY is required but not set"));
+  unsetenv("TEKSIN_UNIT_TEST_EMPTY");
+}
+
+// BUG (libs/common/env.cc:20-23, EnvReader::Get): the map constructor "for tests" returns an
+// empty value as set, while the real environment treats VAR= as unset. A test that builds its
+// configuration with EnvReader(map) therefore never sees "X is required but not set" for an
+// empty X (and Int/Bool/Double report a parse error instead of using the fallback), so config
+// tests pass where the service would refuse to start. Disabled until both paths agree.
+TEST(EnvReaderTest, DISABLED_MapValuesBehaveLikeTheEnvironmentForEmptyValues) {
+  EnvReader env(Vars{{"SECRET", ""}, {"PORT", ""}});
+  EXPECT_EQ(env.String("SECRET", "fallback"), "fallback");
+  EXPECT_EQ(env.Int("PORT", 8080, 1, 65535), 8080);
+  env.Required("SECRET");
+  absl::Status s = env.Finish();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("SECRET is required but not set"));
+  EXPECT_THAT(std::string(s.message()), ::testing::Not(HasSubstr("PORT")));
 }
 
 }  // namespace

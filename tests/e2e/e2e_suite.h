@@ -1,0 +1,68 @@
+// A whole suite for one test: its own topic and key prefix on the shared broker and Redis,
+// each service a child process on free ports.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "catalogue/catalogue.h"
+#include "catalogue/routing_rules.h"
+#include "geo/district_locator.h"
+#include "support/suite_harness.h"
+#include "teksin/v1/department_service.grpc.pb.h"
+
+namespace teksin::testing {
+
+inline constexpr char kApiKey[] = "e2e-test-key";
+
+class E2eSuite {
+ public:
+  explicit E2eSuite(const std::string& name);
+  ~E2eSuite();
+
+  // Starts a service; `instance` tells two instances of one service apart.
+  ServiceProcess& StartOpen311();
+  ServiceProcess& StartIntake(const std::string& instance = "1");
+  ServiceProcess& StartRouting(const std::string& instance = "1");
+  ServiceProcess& StartAnalytics(const std::string& instance = "1");
+  ServiceProcess& StartWorker(const std::string& unit, const std::string& instance = "1");
+  // Waits until /healthz answers 200.
+  void WaitHealthy(const std::string& key);
+
+  int open311_port() const { return open311_port_; }
+  int analytics_port() const { return analytics_port_; }
+  int http_port(const std::string& key) const { return http_ports_.at(key); }
+  std::unique_ptr<v1::StaffService::Stub> Staff(const std::string& unit, const std::string& instance = "1");
+  ServiceProcess& process(const std::string& key) { return *processes_.at(key); }
+
+  // POSTs one case (form-encoded); returns the tracking code, or "" with the status in *status.
+  std::string Submit(const std::string& service_code, double lat, double lon,
+                     const std::string& text, const std::string& phone, int* status = nullptr);
+  nlohmann::json Summary();
+  nlohmann::json Request(const std::string& tracking_code);
+
+  const catalogue::Catalogue& catalogue() const { return *catalogue_; }
+  const catalogue::RoutingRules& rules() const { return *rules_; }
+  const geo::DistrictLocator& districts() const { return *districts_; }
+  const std::string& prefix() const { return prefix_; }
+  const Infra& infra() const { return infra_; }
+
+ private:
+  ServiceProcess& Start(const std::string& key, const std::string& binary, int http_port,
+                        std::map<std::string, std::string> env);
+  std::map<std::string, std::string> CommonEnv() const;
+
+  std::string name_, prefix_, dir_;
+  Infra infra_;
+  int open311_port_ = 0, analytics_port_ = 0;
+  std::map<std::string, int> http_ports_, grpc_ports_;
+  std::map<std::string, std::unique_ptr<ServiceProcess>> processes_;
+  std::unique_ptr<catalogue::Catalogue> catalogue_;
+  std::unique_ptr<catalogue::RoutingRules> rules_;
+  std::unique_ptr<geo::DistrictLocator> districts_;
+};
+
+}  // namespace teksin::testing

@@ -1,0 +1,183 @@
+// The Kafka layer against the real broker: acknowledged publishing, at-least-once consumption
+// with commits only after success, retries, dead letters, and a broker that is not there.
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "events/envelope.h"
+#include "events/topics.h"
+#include "gtest/gtest.h"
+#include "kafka/admin.h"
+#include "kafka/consumer.h"
+#include "kafka/publisher.h"
+#include "librdkafka/rdkafkacpp.h"
+#include "support/suite_harness.h"
+
+namespace teksin::testing {
+namespace {
+
+v1::Envelope Contact(const std::string& id) {
+  events::EnvelopeMeta m;
+  m.event_id = id;
+  m.source = "test";
+  m.correlation_id = id;
+  m.partition_key = id;
+  m.occurred_at = absl::Now();
+  v1::Envelope e = events::NewEnvelope(m);
+  e.mutable_contact_received()->set_contact_id(id);
+  e.mutable_contact_received()->set_outcome(v1::CONTACT_OUTCOME_ANSWERED_ON_SPOT);
+  events::StampType(e);
+  return e;
+}
+
+class Collector : public events::EventHandler {
+ public:
+  std::function<absl::Status(const events::ConsumedEvent&)> on_event;
+  absl::Status Handle(const events::ConsumedEvent& e) override {
+    absl::Status s = on_event ? on_event(e) : absl::OkStatus();
+    if (s.ok()) {
+      std::lock_guard<std::mutex> lock(mu);
+      ids.push_back(e.envelope.event_id());
+    }
+    return s;
+  }
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mu);
+    return ids.size();
+  }
+  std::mutex mu;
+  std::vector<std::string> ids;
+};
+
+class KafkaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    infra_ = LoadInfra();
+    topic_ = UniquePrefix("kafka") + ".events.v1";
+    ASSERT_TRUE(kafka::EnsureTopics(infra_.kafka_brokers,
+                                    {{topic_, 4, -1}, {events::Topics::DeadLetter(topic_), 1, -1}})
+                    .ok());
+    kafka::ProducerConfig pc{infra_.kafka_brokers, "test-producer"};
+    auto p = kafka::KafkaEventPublisher::Create(pc, registry_, "test");
+    ASSERT_TRUE(p.ok()) << p.status();
+    publisher_ = std::move(*p);
+  }
+
+  std::unique_ptr<kafka::KafkaEventConsumer> Consumer(const std::string& group) {
+    kafka::ConsumerConfig cc;
+    cc.brokers = infra_.kafka_brokers;
+    cc.group_id = group;
+    cc.client_id = "test-consumer";
+    cc.topics = {topic_};
+    cc.max_backoff_ms = 200;
+    auto c = kafka::KafkaEventConsumer::Create(cc, *publisher_, registry_, "test_" + group.substr(group.size() - 4));
+    EXPECT_TRUE(c.ok());
+    return std::move(*c);
+  }
+
+  void PublishN(int from, int to) {
+    std::vector<events::OutgoingEvent> batch;
+    for (int i = from; i < to; ++i) {
+      std::string id = absl::StrCat("ev-", i);
+      batch.push_back({topic_, id, Contact(id)});
+    }
+    ASSERT_TRUE(publisher_->Publish(std::move(batch)).ok());
+  }
+
+  Infra infra_;
+  std::string topic_;
+  metrics::Registry registry_;
+  std::unique_ptr<kafka::KafkaEventPublisher> publisher_;
+};
+
+TEST_F(KafkaTest, CommittedEventsAreNotDeliveredAgain) {
+  PublishN(0, 100);
+  std::string group = UniquePrefix("grp") + "g001";
+  Collector first;
+  auto c1 = Consumer(group);
+  std::thread t1([&] { EXPECT_TRUE(c1->Run(first).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return first.size() >= 100; }, std::chrono::seconds(60)));
+  c1->Stop();
+  t1.join();
+  std::set<std::string> got(first.ids.begin(), first.ids.end());
+  EXPECT_EQ(got.size(), 100u);
+
+  // The same group continues after the committed offsets: only new events arrive.
+  PublishN(100, 110);
+  Collector second;
+  auto c2 = Consumer(group);
+  std::thread t2([&] { EXPECT_TRUE(c2->Run(second).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return second.size() >= 10; }, std::chrono::seconds(60)));
+  c2->Stop();
+  t2.join();
+  std::set<std::string> again(second.ids.begin(), second.ids.end());
+  EXPECT_EQ(again.size(), 10u);
+  for (const auto& id : again) EXPECT_GE(std::stoi(id.substr(3)), 100) << id;
+}
+
+TEST_F(KafkaTest, TransientFailuresAreRetriedAndPoisonGoesToTheDeadLetterTopic) {
+  PublishN(0, 3);
+  ASSERT_TRUE(publisher_->PublishRaw(topic_, "junk", "this is not an envelope").ok());
+  std::atomic<int> failures{0};
+  Collector handler;
+  handler.on_event = [&](const events::ConsumedEvent& e) -> absl::Status {
+    if (e.envelope.event_id() == "ev-1" && failures.fetch_add(1) < 2) {
+      return absl::UnavailableError("redis is restarting");  // transient: retried
+    }
+    if (e.envelope.event_id() == "ev-2") return absl::InvalidArgumentError("ev-2 is poison");
+    return absl::OkStatus();
+  };
+  auto c = Consumer(UniquePrefix("grp") + "g002");
+  std::thread t([&] { EXPECT_TRUE(c->Run(handler).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return handler.size() >= 2; }, std::chrono::seconds(60)));
+
+  // Two dead letters, each with the original bytes and the reason.
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", infra_.kafka_brokers, err);
+  conf->set("group.id", UniquePrefix("dlq"), err);
+  conf->set("auto.offset.reset", "earliest", err);
+  std::unique_ptr<RdKafka::KafkaConsumer> raw(RdKafka::KafkaConsumer::create(conf.get(), err));
+  ASSERT_TRUE(raw);
+  raw->subscribe({events::Topics::DeadLetter(topic_)});
+  std::vector<v1::DeadLetter> dead;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (dead.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<RdKafka::Message> m(raw->consume(200));
+    if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+    v1::DeadLetter dl;
+    ASSERT_TRUE(dl.ParseFromArray(m->payload(), static_cast<int>(m->len())));
+    dead.push_back(dl);
+  }
+  raw->close();
+  c->Stop();
+  t.join();
+  ASSERT_EQ(dead.size(), 2u);
+  std::set<std::string> reasons;
+  for (const auto& d : dead) {
+    EXPECT_EQ(d.source_topic(), topic_);
+    reasons.insert(d.error());
+  }
+  EXPECT_TRUE(reasons.count("ev-2 is poison"));
+  EXPECT_TRUE(reasons.count("value is not a teksin.v1.Envelope with an event_id"));
+  EXPECT_EQ(failures.load(), 3);  // failed twice, then succeeded
+  std::set<std::string> ok(handler.ids.begin(), handler.ids.end());
+  EXPECT_EQ(ok, (std::set<std::string>{"ev-0", "ev-1"}));
+  std::string text = registry_.Render();
+  EXPECT_NE(text.find("dead_letters_total{topic=\"" + topic_ + "\"} 2"), std::string::npos) << text;
+}
+
+TEST_F(KafkaTest, PublishingToAnAbsentBrokerFailsClearly) {
+  metrics::Registry reg;
+  kafka::ProducerConfig pc{"127.0.0.1:1", "nobody", 1, 2000};
+  auto p = kafka::KafkaEventPublisher::Create(pc, reg, "absent");
+  ASSERT_TRUE(p.ok());
+  absl::Status s = (*p)->PublishOne({"teksin.nowhere.v1", "k", Contact("x")});
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+}
+
+}  // namespace
+}  // namespace teksin::testing
