@@ -85,6 +85,18 @@ absl::StatusOr<WorkingCalendar> WorkingCalendar::LoadJson(const std::string& tex
       else return absl::InvalidArgumentError(absl::StrCat("holiday kind must be full|half: ", date));
       c.last_covered_ = std::max(c.last_covered_, absl::CivilDay(absl::CivilYear(day.year()) + 1) - 1);
     }
+    // Administrative leave (idari izin) closes public offices like a holiday; it is decided
+    // year by year, so it is listed apart from the holidays of Law 2429.
+    for (const auto& h : doc.value("administrative_leave", nlohmann::json::array())) {
+      std::string date = h.is_string() ? h.get<std::string>() : h.at("date").get<std::string>();
+      absl::CivilDay day;
+      if (!absl::ParseCivilTime(date, &day)) {
+        return absl::InvalidArgumentError(absl::StrCat("bad administrative leave date \"", date, "\""));
+      }
+      std::string kind = h.is_object() ? h.value("kind", "full") : "full";
+      if (kind == "half") c.half_days_.insert(day);
+      else c.full_holidays_.insert(day);
+    }
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(e.what());
   }

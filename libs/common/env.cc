@@ -19,7 +19,7 @@ EnvReader::EnvReader(std::map<std::string, std::string> values)
 const char* EnvReader::Get(const std::string& name) const {
   if (use_values_) {
     auto it = values_.find(name);
-    return it == values_.end() ? nullptr : it->second.c_str();
+    return (it == values_.end() || it->second.empty()) ? nullptr : it->second.c_str();
   }
   const char* v = lookup_(name.c_str());
   return (v != nullptr && *v != '\0') ? v : nullptr;

@@ -1,6 +1,7 @@
 #include "metrics/registry.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -10,15 +11,13 @@ namespace {
 std::string FormatValue(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::ostringstream o;
-    o << static_cast<long long>(v);
-    return o.str();
-  }
-  std::ostringstream o;
-  o.precision(17);
-  o << v;
-  return o.str();
+  // The shortest text that reads back as the same double: 0.1 stays "0.1".
+  char buf[64];
+  double a = std::fabs(v);
+  auto [end, ec] = (a == 0 || (a >= 1e-6 && a < 1e15))
+                       ? std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed)
+                       : std::to_chars(buf, buf + sizeof(buf), v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
 
 std::string LabelSet(const std::vector<std::string>& names, const Labels& values,

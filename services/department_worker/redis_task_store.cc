@@ -32,7 +32,8 @@ local function rank(s) if s == 5 then return 4 end return s end
 local cur = tonumber(redis.call('HGET', KEYS[1], 'status') or '0')
 local new = tonumber(ARGV[1])
 if rank(new) <= rank(cur) then
-  return {0, cur, redis.call('HGET', KEYS[1], 'claimed_by') or ''}
+  return {0, cur, redis.call('HGET', KEYS[1], 'claimed_by') or '',
+          redis.call('HGET', KEYS[1], 'closed_by') or ''}
 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_us', ARGV[3])
 if new == 2 or new == 3 then redis.call('HSET', KEYS[1], 'claimed_by', ARGV[2]) end
@@ -41,7 +42,8 @@ if rank(new) == 4 then
   redis.call('HSET', KEYS[1], 'closed_by', ARGV[2], 'resolution_code', ARGV[5],
              'resolution_text', ARGV[6], 'reason', ARGV[7])
 end
-return {1, new, redis.call('HGET', KEYS[1], 'claimed_by') or ''}
+return {1, new, redis.call('HGET', KEYS[1], 'claimed_by') or '',
+        redis.call('HGET', KEYS[1], 'closed_by') or ''}
 )lua");
   return kScript;
 }
@@ -67,11 +69,12 @@ absl::StatusOr<ApplyResult> RedisTaskStore::Apply(const StatusChange& c) {
                         std::to_string(absl::ToUnixMicros(c.at)), c.task_id, c.resolution_code,
                         c.resolution_text, c.reason});
   if (!r.ok()) return r.status();
-  if (r->elements.size() != 3) return absl::InternalError("unexpected reply from apply script");
+  if (r->elements.size() != 4) return absl::InternalError("unexpected reply from apply script");
   ApplyResult out;
   out.applied = r->elements[0].integer == 1;
   out.status = static_cast<v1::TaskStatus>(r->elements[1].integer);
   out.claimed_by = r->elements[2].str;
+  out.closed_by = r->elements[3].str;
   return out;
 }
 
@@ -80,13 +83,13 @@ absl::StatusOr<std::vector<std::optional<StoredTask>>> RedisTaskStore::GetMany(
   std::vector<std::vector<std::string>> cmds;
   for (const auto& id : ids) {
     cmds.push_back({"HMGET", TaskKey(id), "assigned", "status", "claimed_by", "assigned_us",
-                    "updated_us"});
+                    "updated_us", "closed_by"});
   }
   auto replies = redis_.Pipeline(cmds);
   if (!replies.ok()) return replies.status();
   std::vector<std::optional<StoredTask>> out;
   for (const auto& r : *replies) {
-    if (r.type != redis::Reply::Type::kArray || r.elements.size() != 5 || r.elements[0].is_nil()) {
+    if (r.type != redis::Reply::Type::kArray || r.elements.size() != 6 || r.elements[0].is_nil()) {
       out.push_back(std::nullopt);
       continue;
     }
@@ -101,6 +104,7 @@ absl::StatusOr<std::vector<std::optional<StoredTask>>> RedisTaskStore::GetMany(
     (void)absl::SimpleAtoi(r.elements[4].str, &updated_us);
     t.status = static_cast<v1::TaskStatus>(status);
     t.claimed_by = r.elements[2].str;
+    t.closed_by = r.elements[5].str;
     t.assigned_at = absl::FromUnixMicros(assigned_us);
     t.updated_at = absl::FromUnixMicros(updated_us);
     out.push_back(std::move(t));

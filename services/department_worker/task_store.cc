@@ -36,13 +36,16 @@ absl::Status InMemoryTaskStore::PutAssigned(const v1::TaskAssigned& assigned, ab
 absl::StatusOr<ApplyResult> InMemoryTaskStore::Apply(const StatusChange& c) {
   std::lock_guard<std::mutex> lock(mu_);
   StoredTask& t = tasks_[c.task_id];
-  if (StatusRank(c.status) <= StatusRank(t.status)) return ApplyResult{false, t.status, t.claimed_by};
+  if (StatusRank(c.status) <= StatusRank(t.status)) {
+    return ApplyResult{false, t.status, t.claimed_by, t.closed_by};
+  }
   t.status = c.status;
   t.updated_at = c.at;
   if (c.status == v1::TASK_STATUS_CLAIMED || c.status == v1::TASK_STATUS_IN_PROGRESS) {
     t.claimed_by = c.actor;
   }
-  return ApplyResult{true, t.status, t.claimed_by};
+  if (StatusRank(c.status) == 4) t.closed_by = c.actor;
+  return ApplyResult{true, t.status, t.claimed_by, t.closed_by};
 }
 
 absl::StatusOr<std::optional<StoredTask>> InMemoryTaskStore::Get(const std::string& id) {

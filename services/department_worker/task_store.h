@@ -19,6 +19,7 @@ struct StoredTask {
   v1::TaskAssigned assigned;  // empty if a status change arrived before the assignment (replay)
   v1::TaskStatus status = v1::TASK_STATUS_UNSPECIFIED;
   std::string claimed_by;
+  std::string closed_by;  // who resolved or rejected it
   absl::Time assigned_at, updated_at;
 };
 
@@ -33,6 +34,7 @@ struct ApplyResult {
   bool applied = false;                       // false: the task was already at or past it
   v1::TaskStatus status = v1::TASK_STATUS_UNSPECIFIED;  // status after the call
   std::string claimed_by;
+  std::string closed_by;
 };
 
 class TaskStore {

@@ -134,21 +134,23 @@ absl::StatusOr<v1::Task> WorkerService::Transition(const std::string& task_id,
     return absl::NotFoundError(absl::StrCat("no task ", task_id, " in unit ", unit_));
   }
   StoredTask t = **got;
-  if (StatusRank(t.status) >= 4) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", task_id, " is already ", v1::TaskStatus_Name(t.status)));
-  }
-  if (to == v1::TASK_STATUS_CLAIMED && t.status == v1::TASK_STATUS_CLAIMED &&
-      t.claimed_by == staff_id) {
-    return ToTask(t);  // a retried claim: already done
-  }
-  if (to == v1::TASK_STATUS_CLAIMED && t.status != v1::TASK_STATUS_QUEUED) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", task_id, " is already claimed by ", t.claimed_by));
-  }
-  if (!t.claimed_by.empty() && t.claimed_by != staff_id) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", task_id, " is claimed by ", t.claimed_by));
+  const bool terminal = StatusRank(to) == 4;
+  // A retry of a change this staff member already made (the answer was lost, or Kafka did not
+  // acknowledge): publish the same event again, never a second, different fact.
+  const bool retry = t.status == to && (terminal ? t.closed_by == staff_id : t.claimed_by == staff_id);
+  if (!retry) {
+    if (StatusRank(t.status) >= 4) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("task ", task_id, " is already ", v1::TaskStatus_Name(t.status)));
+    }
+    if (to == v1::TASK_STATUS_CLAIMED && t.status != v1::TASK_STATUS_QUEUED) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("task ", task_id, " is already claimed by ", t.claimed_by));
+    }
+    if (!t.claimed_by.empty() && t.claimed_by != staff_id) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("task ", task_id, " is claimed by ", t.claimed_by));
+    }
   }
 
   const absl::Time now = clock_.Now();
@@ -186,22 +188,30 @@ absl::StatusOr<v1::Task> WorkerService::Transition(const std::string& task_id,
   h->set_event_id(meta.event_id);
   events::StampType(env);
 
+  if (!retry) {
+    // The queue decides who wins a race (two staff claiming at once); only the winner's change
+    // is published, so the record and the queue never tell different stories.
+    auto applied = store_.Apply({task_id, to, staff_id, reason, code, text, now});
+    if (!applied.ok()) return applied.status();
+    if (!applied->applied) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "task ", task_id, " changed meanwhile: now ", v1::TaskStatus_Name(applied->status),
+          applied->claimed_by.empty() ? "" : absl::StrCat(" by ", applied->claimed_by)));
+    }
+  }
   absl::Status s = publisher_.PublishOne({topics_.DepartmentUpdates(), c.case_id(), std::move(env)});
-  if (!s.ok()) return s;
-  auto applied = store_.Apply({task_id, to, staff_id, reason, code, text, now});
-  if (!applied.ok()) return applied.status();
-  // The unit's own consumer may have applied this very event (same event id) first.
-  bool ours = applied->status == to && (to != v1::TASK_STATUS_CLAIMED || applied->claimed_by == staff_id);
-  if (!applied->applied && !ours) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "task ", task_id, " changed meanwhile: now ", v1::TaskStatus_Name(applied->status),
-        applied->claimed_by.empty() ? "" : absl::StrCat(" by ", applied->claimed_by)));
+  if (!s.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "the change is kept but not yet recorded (", s.message(), "): send the same request again"));
   }
   common::LogInfo("task changed", {{"task_id", task_id}, {"status", v1::TaskStatus_Name(to)},
                                    {"staff_id", staff_id}});
-  t.status = to;
-  t.updated_at = now;
-  if (to == v1::TASK_STATUS_CLAIMED) t.claimed_by = staff_id;
+  if (!retry) {
+    t.status = to;
+    t.updated_at = now;
+    if (to == v1::TASK_STATUS_CLAIMED) t.claimed_by = staff_id;
+    if (terminal) t.closed_by = staff_id;
+  }
   return ToTask(t);
 }
 

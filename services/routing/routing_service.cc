@@ -24,7 +24,10 @@ events::EnvelopeMeta MetaFor(const v1::Envelope& cause, const std::string& purpo
 }  // namespace
 
 bool IsForward(v1::OwnerKind kind) {
-  return kind == v1::OWNER_KIND_DISTRICT_MUNICIPALITY ||
+  // MESKİ is a separate legal entity (a general directorate affiliated to the metropolitan
+  // municipality): like district municipalities and outside institutions, a case sent there is a
+  // tracked forward (3071 m.5).
+  return kind == v1::OWNER_KIND_DISTRICT_MUNICIPALITY || kind == v1::OWNER_KIND_UTILITY ||
          kind == v1::OWNER_KIND_EXTERNAL_INSTITUTION;
 }
 

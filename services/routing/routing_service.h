@@ -50,7 +50,8 @@ class RoutingService : public events::EventHandler {
   RoutingOptions options_;
 };
 
-// Whether routing to this owner is a forward outside the metropolitan municipality.
+// Whether routing to this owner is a forward to a body outside the metropolitan municipality's
+// own departments (district municipality, MESKİ, outside institution).
 bool IsForward(v1::OwnerKind kind);
 
 }  // namespace teksin::routing

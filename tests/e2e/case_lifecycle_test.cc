@@ -107,7 +107,9 @@ TEST(CaseLifecycle, RegisteredRoutedResolvedAndCountedOnce) {
     auto r = suite.Request(p.tracking);
     EXPECT_EQ(r["status"], "open");
     EXPECT_EQ(r["district"], p.district);
-    bool forward = p.owner.rfind("ilce-", 0) == 0 || p.owner == "toroslar-edas";
+    auto kind = suite.rules().FindOwner(p.owner)->kind;
+    bool forward = kind != v1::OWNER_KIND_METROPOLITAN_DEPARTMENT &&
+                   kind != v1::OWNER_KIND_COORDINATION_CENTRE;
     EXPECT_EQ(r["detailed_status"], forward ? "forwarded" : "routed") << p.owner;
   }
   ASSERT_TRUE(WaitUntil([&] { return suite.Request(outside).value("status", "") == "closed"; },

@@ -164,12 +164,8 @@ TEST(WorkingCalendarLoadTest, WorkdayAndHalfDayAreConfigurable) {
   EXPECT_SAME_TIME(cal->CloseOf(absl::CivilDay(2026, 6, 5)), TrTime(2026, 6, 5, 12, 30));
 }
 
-// BUG (libs/calendar/working_calendar.cc:48-92, LoadJson): the holiday file has an
-// "administrative_leave" list and its note tells operators to "add such days to
-// administrative_leave", but the loader never reads that key, so a declared idari izin day is
-// still counted as a working day in every deadline. (The entry shape is not documented; this
-// test uses the shape of a holiday entry.) Disabled until the loader honours it.
-TEST(WorkingCalendarLoadTest, DISABLED_AdministrativeLeaveIsNotAWorkingDay) {
+// Regression: administrative leave (idari izin) days close offices like holidays.
+TEST(WorkingCalendarLoadTest, AdministrativeLeaveIsNotAWorkingDay) {
   auto cal = WorkingCalendar::LoadJson(R"({
     "administrative_leave": [{"date": "2026-06-01", "name": "idari izin"}],
     "holidays": [{"date": "2026-05-27", "kind": "full"}]})");

@@ -88,12 +88,8 @@ TEST(EnvReaderTest, AnEmptyEnvironmentVariableCountsAsUnset) {
   unsetenv("TEKSIN_UNIT_TEST_EMPTY");
 }
 
-// BUG (libs/common/env.cc:20-23, EnvReader::Get): the map constructor "for tests" returns an
-// empty value as set, while the real environment treats VAR= as unset. A test that builds its
-// configuration with EnvReader(map) therefore never sees "X is required but not set" for an
-// empty X (and Int/Bool/Double report a parse error instead of using the fallback), so config
-// tests pass where the service would refuse to start. Disabled until both paths agree.
-TEST(EnvReaderTest, DISABLED_MapValuesBehaveLikeTheEnvironmentForEmptyValues) {
+// Regression: the test constructor treats empty values as unset, as the real environment does.
+TEST(EnvReaderTest, MapValuesBehaveLikeTheEnvironmentForEmptyValues) {
   EnvReader env(Vars{{"SECRET", ""}, {"PORT", ""}});
   EXPECT_EQ(env.String("SECRET", "fallback"), "fallback");
   EXPECT_EQ(env.Int("PORT", 8080, 1, 65535), 8080);

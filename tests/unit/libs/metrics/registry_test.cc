@@ -93,13 +93,8 @@ TEST(RegistryRenderTest, HistogramWithoutLabelsHasOnlyLe) {
   EXPECT_THAT(out, HasSubstr("teksin_h_count 1\n"));
 }
 
-// BUG (libs/metrics/registry.cc:18-21, FormatValue): non-integral values are printed with
-// precision 17, so the standard latency buckets render as le="0.10000000000000001",
-// le="0.0050000000000000001", ... instead of le="0.1", le="0.005". Queries and dashboards that
-// select a bucket by its written bound (rate(x_bucket{le="0.1"}[5m])) match nothing, and gauges
-// such as 0.3 read 0.29999999999999999. Expected: the shortest text that reads back as the same
-// double (what the Prometheus client libraries print). Disabled until fixed.
-TEST(RegistryRenderTest, DISABLED_BucketBoundsRenderAsWritten) {
+// Regression: bounds and values print as the shortest text that reads back the same (le="0.1").
+TEST(RegistryRenderTest, BucketBoundsRenderAsWritten) {
   Registry r;
   r.AddHistogram("teksin_latency_seconds", "Latency.", {}, LatencyBuckets()).With({}).Observe(0.2);
   r.AddGauge("teksin_ratio", "Ratio.").With({}).Set(0.3);

@@ -132,12 +132,8 @@ TEST_F(RoutingServiceTest, EmergencyIsPriorityOneWithAnHourDeadline) {
   EXPECT_EQ(common::FromProto(c.deadline()), received_ + absl::Hours(1));
 }
 
-// BUG? (services/routing/routing_service.cc:82-85, IsForward): deploy/config/routing-rules.json
-// states "A case for a utility, district municipality or outside institution is a tracked forward
-// (3071 m.5)", but IsForward leaves out OWNER_KIND_UTILITY, so a water fault routed to MESKİ is
-// published with forwarded=false and status ROUTED, and analytics does not count it as
-// forwarded. Disabled until the product decides which of the two is right.
-TEST_F(RoutingServiceTest, DISABLED_WaterFaultIsATrackedForwardToMeski) {
+// MESKİ is a separate legal entity: a case sent there is a tracked forward (3071 m.5).
+TEST_F(RoutingServiceTest, WaterFaultIsATrackedForwardToMeski) {
   ASSERT_OK(Register("reg-5", RegisteredCase("case-5", "su-ariza", "Mezitli", received_)));
   TaskOn("meski");
   v1::CaseRouted routed = Decision().case_routed();
