@@ -10,6 +10,8 @@ BUILD_DIR="${TEKSIN_BUILD_DIR:-${TEKSIN_ROOT}/build}"
 SHARED_DIR="${TEKSIN_SHARED_DIR:-$(cd "${TEKSIN_ROOT}/.." && pwd -P)/shared}"
 [[ -d "${SHARED_DIR}/data" ]] || die "shared data not found at ${SHARED_DIR} (set TEKSIN_SHARED_DIR)"
 jobs="${TEKSIN_BUILD_JOBS:-$(nproc)}"
+# ccache: share hits between checkouts in different folders (paths relative to the repo).
+export CCACHE_BASEDIR="${TEKSIN_ROOT}" CCACHE_NOHASHDIR=1
 
 if [[ ! -f "${BUILD_DIR}/build.ninja" ]]; then
   info "configuring ${BUILD_DIR}"
