@@ -34,7 +34,7 @@ APT_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librdkafka-dev libhiredis-dev nlohmann-json3-dev libcpp-httplib-dev libabsl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  redis-server kcat prometheus openjdk-17-jre-headless maven python3 curl openssl
+  redis-server kcat prometheus openjdk-17-jre-headless maven python3 python3-venv curl openssl
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -127,4 +127,19 @@ if ((want_kafka)); then
   kafka_summary="${kafka_summary} ${kafka_version:-?} (${jar_count} jars in ${LIBS#"${TEKSIN_ROOT}"/})"
 fi
 
-info "ok: ${apt_summary}; java ${java_version}; ${kafka_summary}"
+# ---------------------------------------------------------------------------------------------
+# 4. Python test tools (a real Open311 client from PyPI for the protocol tests), in a venv
+# ---------------------------------------------------------------------------------------------
+VENV="${TEKSIN_STATE_DIR}/venv"
+PY_REQUIREMENTS=(georeport==0.3.1 requests)
+py_summary="test venv: present"
+if ! "${VENV}/bin/python" -c 'import georeport, requests' >/dev/null 2>&1; then
+  info "creating the test venv in ${VENV#"${TEKSIN_ROOT}"/} (${PY_REQUIREMENTS[*]})"
+  rm -rf -- "${VENV}"
+  python3 -m venv "${VENV}" || die "python3 -m venv failed (is python3-venv installed?)"
+  "${VENV}/bin/pip" install -q --disable-pip-version-check "${PY_REQUIREMENTS[@]}" ||
+    die "pip could not install ${PY_REQUIREMENTS[*]}"
+  py_summary="test venv: created"
+fi
+
+info "ok: ${apt_summary}; java ${java_version}; ${kafka_summary}; ${py_summary}"

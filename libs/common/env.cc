@@ -88,6 +88,10 @@ std::vector<std::string> EnvReader::List(const std::string& name, const std::str
   return out;
 }
 
+void EnvReader::Reject(const std::string& name, const std::string& why) {
+  errors_.push_back(absl::StrCat(name, " ", why));
+}
+
 absl::Status EnvReader::Finish() const {
   if (errors_.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(
@@ -102,6 +106,10 @@ CommonConfig ReadCommonConfig(EnvReader& env) {
   c.topic_partitions = static_cast<int>(env.Int("TEKSIN_TOPIC_PARTITIONS", 6, 1, 1024));
   c.http_host = env.String("TEKSIN_HTTP_HOST", "127.0.0.1");
   c.log_level = env.String("TEKSIN_LOG_LEVEL", "info");
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error") {
+    env.Reject("TEKSIN_LOG_LEVEL", "must be debug, info, warn or error");
+  }
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
   c.instance_id = env.String("TEKSIN_INSTANCE_ID", absl::StrCat(host, "-", getpid()));

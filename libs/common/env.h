@@ -26,6 +26,8 @@ class EnvReader {
   double Double(const std::string& name, double fallback, double min, double max);
   std::vector<std::string> List(const std::string& name, const std::string& fallback);
 
+  // Records a problem found while validating a value read earlier.
+  void Reject(const std::string& name, const std::string& why);
   // OK, or InvalidArgument naming every bad or missing variable.
   absl::Status Finish() const;
 

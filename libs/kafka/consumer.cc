@@ -153,6 +153,7 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
     return absl::UnavailableError(absl::StrCat("subscribe: ", RdKafka::err2str(code)));
   }
   auto last_lag = std::chrono::steady_clock::now();
+  auto last_probe = last_lag;
   while (!stop_.load()) {
     std::unique_ptr<RdKafka::Message> msg(consumer_->consume(200));
     auto now = std::chrono::steady_clock::now();
@@ -160,7 +161,16 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
       UpdateLag();
       last_lag = now;
     }
-    if (msg->err() == RdKafka::ERR__TIMED_OUT) continue;
+    if (msg->err() == RdKafka::ERR__TIMED_OUT) {
+      // Idle, or the brokers are gone: after an outage, a metadata answer says they are back.
+      if (!healthy_.load() && now - last_probe > std::chrono::seconds(5)) {
+        last_probe = now;
+        RdKafka::Metadata* md = nullptr;
+        if (consumer_->metadata(false, nullptr, &md, 1000) == RdKafka::ERR_NO_ERROR) healthy_ = true;
+        delete md;
+      }
+      continue;
+    }
     if (msg->err() != RdKafka::ERR_NO_ERROR) {
       errors_->With({RdKafka::err2str(msg->err())}).Inc();
       if (msg->err() != RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {

@@ -51,8 +51,8 @@ HttpServer::HttpServer(std::string service, Registry& registry)
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    // Route label: the matched pattern would be ideal; keep cardinality bounded by cutting the
-    // path after its second segment.
+    // Route label: keep cardinality bounded by cutting the path after its third segment
+    // (/open311/v2/requests/<id> -> /open311/v2/requests/:id).
     std::string route = req.path;
     size_t cut = 0;
     int slashes = 0;

@@ -142,7 +142,8 @@ int Runtime::WaitForShutdownAndStop() {
   int sig = 0;
   sigwait(&set, &sig);
   common::LogInfo("shutting down", {{"signal", sig}});
-  // 1. Stop taking requests.
+  // 1. Stop taking requests (HTTP and gRPC); what is in flight completes.
+  http_->Stop();
   if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   // 2. Stop consuming: each consumer finishes its event, commits, and leaves its group.
   for (auto& r : consumers_) r->consumer->Stop();
@@ -150,12 +151,11 @@ int Runtime::WaitForShutdownAndStop() {
     if (r->thread.joinable()) r->thread.join();
   }
   consumers_.clear();
-  // 3. Flush what is still in flight, then stop the HTTP side (health and metrics last).
+  // 3. Flush what is still in flight.
   if (publisher_) {
     absl::Status s = publisher_->Flush(std::chrono::seconds(10));
     if (!s.ok()) common::LogError("flush at shutdown failed", {{"error", s.ToString()}});
   }
-  http_->Stop();
   common::LogInfo("stopped");
   return g_consumer_failed.load() ? 1 : 0;
 }

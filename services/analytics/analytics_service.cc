@@ -159,7 +159,8 @@ absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
     }
     case v1::Envelope::kTaskStatusChanged: {
       const auto& t = env.task_status_changed();
-      Total(e, absl::StrCat("task_", absl::AsciiStrToLower(v1::TaskStatus_Name(t.status()))));
+      // "TASK_STATUS_CLAIMED" -> "task_claimed"
+      Total(e, absl::StrCat("task_", absl::AsciiStrToLower(v1::TaskStatus_Name(t.status()).substr(12))));
       if (t.status() == v1::TASK_STATUS_CLAIMED || t.status() == v1::TASK_STATUS_IN_PROGRESS) {
         SetStatus(e, env, t.case_id(), v1::CASE_STATUS_IN_PROGRESS);
       }
@@ -224,6 +225,9 @@ absl::StatusOr<v1::Summary> AnalyticsService::Summary() {
   s.set_forwarded(total("forwarded"));
   s.set_cases_resolved(total("cases_resolved"));
   s.set_events_counted(total("events"));
+  s.set_answered_on_spot(total("answered_on_spot"));
+  s.set_cases_closed(total("cases_closed"));
+  FillDimension(f["dim:request_type"], s.mutable_by_request_type());
   FillDimension(f["dim:owner"], s.mutable_by_owner());
   FillDimension(f["dim:district"], s.mutable_by_district());
   FillDimension(f["dim:category"], s.mutable_by_category());

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "google/protobuf/util/json_util.h"
 #include "httplib.h"
+#include "nlohmann/json.hpp"
 #include "runtime/runtime.h"
 #include "teksin/v1/analytics_service.grpc.pb.h"
 
@@ -80,7 +81,8 @@ int Run() {
     auto s = service.Summary();
     if (!s.ok()) {
       res.status = 503;
-      res.set_content(absl::StrCat("{\"error\":\"", s.status().message(), "\"}"), "application/json");
+      res.set_content(nlohmann::json({{"error", std::string(s.status().message())}}).dump(),
+                      "application/json");
       return;
     }
     std::string json;

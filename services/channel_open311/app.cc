@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "channel_open311/open311_http.h"
 #include "channel_open311/open311_service.h"
+#include "channel/guards.h"
 #include "channel_open311/redis_request_store.h"
 #include "common/log.h"
 #include "runtime/runtime.h"
@@ -21,6 +22,10 @@ int Run() {
   auto& rt = **rt_or;
   Open311Options options;
   for (const auto& k : env.List("OPEN311_API_KEYS", "")) options.api_keys.insert(k);
+  options.client_limit_per_minute =
+      static_cast<int>(env.Int("OPEN311_CLIENT_LIMIT_PER_MINUTE", 600, 1, 1000000));
+  options.citizen_limit_per_hour =
+      static_cast<int>(env.Int("OPEN311_CITIZEN_LIMIT_PER_HOUR", 20, 1, 1000000));
   options.citizen_key_secret = env.Required("TEKSIN_CITIZEN_KEY_SECRET");
   std::string catalogue_file = env.String("TEKSIN_CATALOGUE_FILE",
                                           rt.config().config_dir + "/service-catalogue.json");
@@ -58,6 +63,9 @@ int Run() {
   }
   RedisRequestStore store(**redis, topics.prefix());
   Open311Service service(*catalogue, store, topics, **publisher, common::SystemClock::Get(), options);
+  channel::RedisRateLimiter limiter(**redis, topics.prefix());
+  channel::RedisIdempotencyStore idempotency(**redis, topics.prefix());
+  service.SetGuards(&limiter, &idempotency);
   RegisterOpen311Routes(rt.http().server(), service);
   redis::RedisClient* r = redis->get();
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });

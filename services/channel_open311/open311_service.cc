@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "nlohmann/json.hpp"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -37,6 +38,13 @@ std::string Iso(const google::protobuf::Timestamp& ts) {
   return common::FormatIso8601Local(common::FromProto(ts));
 }
 
+absl::Status RateLimited(int retry_after, const std::string& who) {
+  absl::Status s = absl::ResourceExhaustedError(
+      absl::StrCat("too many requests from this ", who, "; retry after ", retry_after, " s"));
+  s.SetPayload("retry-after", absl::Cord(std::to_string(retry_after)));
+  return s;
+}
+
 }  // namespace
 
 absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
@@ -45,6 +53,28 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
     bool ok = false;
     for (const auto& k : options_.api_keys) ok = ok || common::ConstantTimeEquals(k, key);
     if (!ok) return absl::PermissionDeniedError(key.empty() ? "api_key is required" : "api_key is not valid");
+  }
+  const std::string client = Param(p, "api_key").empty()
+                                 ? std::string("anonymous")
+                                 : common::Sha256Hex(Param(p, "api_key")).substr(0, 12);
+  std::string idem = Param(p, "idempotency_key");
+  if (idem.size() > 200) return absl::InvalidArgumentError("Idempotency-Key is longer than 200 characters");
+  const std::string idem_key = idem.empty() ? "" : absl::StrCat("o311:", client, ":", common::Sha256Hex(idem));
+  if (idempotency_ && !idem_key.empty()) {
+    auto seen = idempotency_->Get(idem_key);
+    if (!seen.ok()) return seen.status();
+    if (seen->has_value()) {
+      nlohmann::json j = nlohmann::json::parse(**seen, nullptr, false);
+      if (!j.is_discarded()) {
+        return Accepted{j.value("id", ""), j.value("case_id", ""), j.value("notice", "")};
+      }
+    }
+  }
+  if (limiter_) {
+    auto d = limiter_->Hit("o311:client:" + client, options_.client_limit_per_minute,
+                           absl::Minutes(1), clock_.Now());
+    if (!d.ok()) return d.status();
+    if (!d->allowed) return RateLimited(d->retry_after_seconds, "client");
   }
   std::string code = Param(p, "service_code");
   if (code.empty()) return absl::InvalidArgumentError("service_code is required");
@@ -73,6 +103,11 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   c.mutable_location()->set_address_id(address_id);
   std::string district = Param(p, "district");  // Teksin extension: the app's district picker
   if (!district.empty()) c.mutable_location()->set_district(district);
+  // No geocoder here: an address alone cannot be placed in a district, and intake would refuse it.
+  if (!c.location().has_coordinates() && district.empty()) {
+    return absl::InvalidArgumentError(
+        "address_string or address_id alone cannot be located: send lat and long, or district");
+  }
 
   std::string description = Param(p, "description");
   if (description.empty()) return absl::InvalidArgumentError("description is required");
@@ -86,6 +121,12 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
     auto e164 = common::NormalizeTurkishPhone(phone);
     if (!e164.ok()) return absl::InvalidArgumentError(absl::StrCat("phone: ", e164.status().message()));
     c.set_citizen_key(common::CitizenKey(options_.citizen_key_secret, *e164));
+    if (limiter_) {
+      auto d = limiter_->Hit("o311:citizen:" + c.citizen_key(), options_.citizen_limit_per_hour,
+                             absl::Hours(1), clock_.Now());
+      if (!d.ok()) return d.status();
+      if (!d->allowed) return RateLimited(d->retry_after_seconds, "citizen");
+    }
   }
   std::string age = Param(p, "age_group");
   if (!age.empty()) {
@@ -125,6 +166,14 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   const absl::Time now = clock_.Now();
   c.set_case_id(common::NewId());
   c.set_tracking_code(common::NewTrackingCode());
+  // Tracking codes are short (50 bits): reserve each one, so two citizens never share one.
+  for (int attempt = 0; idempotency_ && attempt < 5; ++attempt) {
+    auto owner = idempotency_->Remember("tracking:" + c.tracking_code(), c.case_id(),
+                                        absl::Hours(24 * 3650));
+    if (!owner.ok()) return owner.status();
+    if (*owner == c.case_id()) break;
+    c.set_tracking_code(common::NewTrackingCode());
+  }
   *c.mutable_received_at() = common::ToProto(now);
   c.set_status(v1::CASE_STATUS_RECEIVED);
   events::EnvelopeMeta meta;
@@ -164,7 +213,26 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   a.service_notice = c.language() == "en"
                          ? "Your request has been received. Keep this tracking code."
                          : "Başvurunuz alındı. Takip kodunuzu saklayınız.";
+  if (idempotency_ && !idem_key.empty()) {
+    nlohmann::json j = {{"id", a.service_request_id}, {"case_id", a.case_id}, {"notice", a.service_notice}};
+    auto first = idempotency_->Remember(idem_key, j.dump(), options_.idempotency_ttl);
+    if (!first.ok()) {
+      common::LogWarn("idempotency key not stored", {{"error", first.status().ToString()}});
+    }
+  }
   return a;
+}
+
+absl::StatusOr<std::vector<RequestView>> Open311Service::Query(const RequestQuery& query) {
+  return store_.Query(query);
+}
+
+absl::StatusOr<std::vector<HistoryEntry>> Open311Service::History(const std::string& id) {
+  return store_.History(id);
+}
+
+absl::StatusOr<std::optional<std::string>> Open311Service::FindByToken(const std::string& token) {
+  return store_.FindByToken(token);
 }
 
 absl::StatusOr<std::optional<RequestView>> Open311Service::Find(const std::string& id) {
@@ -243,8 +311,20 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
     fixed["lat"] = absl::StrFormat("%.7f", c->location().lat());
     fixed["long"] = absl::StrFormat("%.7f", c->location().lon());
   }
+  fixed["requested_us"] = std::to_string(absl::ToUnixMicros(common::FromProto(c->received_at())));
+  fixed["channel"] = catalogue::ChannelName(c->channel());
   if (!c->location().district().empty()) current["district"] = c->location().district();
-  return store_.Upsert(c->tracking_code(), fixed, current, at);
+  if (!c->links().duplicate_of().empty()) current["duplicate_of"] = c->links().duplicate_of();
+  if (!c->links().parent().empty()) current["parent"] = c->links().parent();
+  RETURN_IF_ERROR(store_.Upsert(c->tracking_code(), fixed, current, at));
+  HistoryEntry h;
+  h.event_id = env.event_id();
+  h.at_us = at;
+  h.status = current["detailed_status"];
+  auto notes = current.find("status_notes");
+  if (notes != current.end()) h.note = notes->second;
+  if (current.count("agency_responsible")) h.note = current["agency_responsible"];
+  return store_.AddHistory(c->tracking_code(), h);
 }
 
 }  // namespace teksin::channel_open311

@@ -1,5 +1,11 @@
 #include "channel_open311/redis_request_store.h"
 
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
 namespace teksin::channel_open311 {
 namespace {
 const redis::Script& UpsertScript() {
@@ -11,9 +17,18 @@ for _ = 1, n do
   redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
+-- The listing indexes: all requests and per service, scored by the time requested.
+local requested = redis.call('HGET', KEYS[1], 'requested_us')
+local code = redis.call('HGET', KEYS[1], 'service_code')
+if requested then
+  redis.call('ZADD', KEYS[2], requested, ARGV[#ARGV])
+  if code then redis.call('ZADD', KEYS[2] .. ':' .. code, requested, ARGV[#ARGV]) end
+end
+local case_id = redis.call('HGET', KEYS[1], 'case_id')
+if case_id then redis.call('SET', KEYS[3] .. case_id, ARGV[#ARGV]) end
 local cur = tonumber(redis.call('HGET', KEYS[1], '_updated_us') or '-1')
 if tonumber(ARGV[1]) >= cur then
-  while i < #ARGV do
+  while i < #ARGV - 1 do
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
     i = i + 2
   end
@@ -36,19 +51,113 @@ absl::Status RedisRequestStore::Upsert(const std::string& id, const RequestView&
     args.push_back(k);
     args.push_back(v);
   }
-  return redis_.Eval(UpsertScript(), {Key(id)}, args).status();
+  args.push_back(id);  // last: the member of the listing indexes
+  return redis_.Eval(UpsertScript(), {Key(id), prefix_ + ":o311:idx", prefix_ + ":o311:tok:"}, args).status();
+}
+
+absl::StatusOr<std::vector<std::optional<RequestView>>> RedisRequestStore::GetMany(
+    const std::vector<std::string>& ids) {
+  std::vector<std::vector<std::string>> cmds;
+  for (const auto& id : ids) cmds.push_back({"HGETALL", Key(id)});
+  std::vector<std::optional<RequestView>> out;
+  if (cmds.empty()) return out;
+  auto replies = redis_.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  for (const auto& r : *replies) {
+    if (r.type == redis::Reply::Type::kError) return absl::UnavailableError("redis: " + r.str);
+    if (r.elements.empty()) {
+      out.push_back(std::nullopt);
+      continue;
+    }
+    RequestView view;
+    for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+      if (r.elements[i].str.rfind("_", 0) == 0) continue;
+      view[r.elements[i].str] = r.elements[i + 1].str;
+    }
+    out.push_back(std::move(view));
+  }
+  return out;
 }
 
 absl::StatusOr<std::optional<RequestView>> RedisRequestStore::Get(const std::string& id) {
-  auto r = redis_.Command({"HGETALL", Key(id)});
+  auto many = GetMany({id});
+  if (!many.ok()) return many.status();
+  return std::move((*many)[0]);
+}
+
+absl::Status RedisRequestStore::AddHistory(const std::string& id, const HistoryEntry& e) {
+  // One hash field per event id (replays overwrite themselves), the time first for ordering.
+  std::string value = absl::StrCat(e.at_us, "\t", e.status, "\t", e.note);
+  return redis_.Command({"HSET", Key(id) + ":history", e.event_id, value}).status();
+}
+
+absl::StatusOr<std::vector<HistoryEntry>> RedisRequestStore::History(const std::string& id) {
+  auto r = redis_.Command({"HGETALL", Key(id) + ":history"});
   if (!r.ok()) return r.status();
-  if (r->elements.empty()) return std::nullopt;
-  RequestView view;
+  std::vector<HistoryEntry> out;
   for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
-    if (r->elements[i].str.rfind("_", 0) == 0) continue;
-    view[r->elements[i].str] = r->elements[i + 1].str;
+    HistoryEntry e;
+    e.event_id = r->elements[i].str;
+    std::vector<std::string> parts = absl::StrSplit(r->elements[i + 1].str, absl::MaxSplits('\t', 2));
+    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &e.at_us)) continue;
+    e.status = parts[1];
+    e.note = parts[2];
+    out.push_back(std::move(e));
   }
-  return view;
+  std::stable_sort(out.begin(), out.end(),
+                   [](const HistoryEntry& a, const HistoryEntry& b) { return a.at_us < b.at_us; });
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> RedisRequestStore::FindByToken(const std::string& token) {
+  auto r = redis_.Command({"GET", prefix_ + ":o311:tok:" + token});
+  if (!r.ok()) return r.status();
+  if (r->is_nil()) return std::nullopt;
+  return r->str;
+}
+
+absl::StatusOr<std::vector<RequestView>> RedisRequestStore::Query(const RequestQuery& q) {
+  std::vector<RequestView> out;
+  if (!q.ids.empty()) {
+    auto many = GetMany(q.ids);
+    if (!many.ok()) return many.status();
+    std::vector<RequestView> found;
+    for (auto& v : *many) {
+      if (v && Matches(*v, q)) found.push_back(std::move(*v));
+    }
+    std::stable_sort(found.begin(), found.end(), [](const RequestView& a, const RequestView& b) {
+      return RequestedUs(a) > RequestedUs(b);
+    });
+    for (size_t i = q.offset; i < found.size() && out.size() < q.limit; ++i) out.push_back(found[i]);
+    return out;
+  }
+  // Walk the time index newest first, in pages, filtering status here (one index per service).
+  std::string index = prefix_ + ":o311:idx" + (q.service_code.empty() ? "" : ":" + q.service_code);
+  std::string max = q.end == absl::InfiniteFuture() ? "+inf" : std::to_string(absl::ToUnixMicros(q.end));
+  std::string min = q.start == absl::InfinitePast() ? "-inf" : std::to_string(absl::ToUnixMicros(q.start));
+  size_t skipped = 0;
+  const size_t kPage = 500;
+  for (size_t from = 0; out.size() < q.limit; from += kPage) {
+    auto ids = redis_.Command({"ZREVRANGEBYSCORE", index, max, min, "LIMIT", std::to_string(from),
+                               std::to_string(kPage)});
+    if (!ids.ok()) return ids.status();
+    if (ids->elements.empty()) break;
+    std::vector<std::string> list;
+    for (const auto& e : ids->elements) list.push_back(e.str);
+    auto many = GetMany(list);
+    if (!many.ok()) return many.status();
+    for (auto& v : *many) {
+      if (!v || !Matches(*v, q)) continue;
+      if (skipped < q.offset) {
+        ++skipped;
+        continue;
+      }
+      out.push_back(std::move(*v));
+      if (out.size() >= q.limit) break;
+    }
+    if (ids->elements.size() < kPage) break;
+  }
+  return out;
 }
 
 }  // namespace teksin::channel_open311

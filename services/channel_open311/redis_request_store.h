@@ -13,8 +13,13 @@ class RedisRequestStore : public RequestStore {
   absl::Status Upsert(const std::string& id, const RequestView& fixed, const RequestView& current,
                       int64_t at_us) override;
   absl::StatusOr<std::optional<RequestView>> Get(const std::string& id) override;
+  absl::Status AddHistory(const std::string& id, const HistoryEntry& entry) override;
+  absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& id) override;
+  absl::StatusOr<std::vector<RequestView>> Query(const RequestQuery& query) override;
+  absl::StatusOr<std::optional<std::string>> FindByToken(const std::string& token) override;
 
  private:
+  absl::StatusOr<std::vector<std::optional<RequestView>>> GetMany(const std::vector<std::string>& ids);
   std::string Key(const std::string& id) const { return prefix_ + ":o311:req:" + id; }
   redis::RedisClient& redis_;
   std::string prefix_;

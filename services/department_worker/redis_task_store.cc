@@ -89,6 +89,7 @@ absl::StatusOr<std::vector<std::optional<StoredTask>>> RedisTaskStore::GetMany(
   if (!replies.ok()) return replies.status();
   std::vector<std::optional<StoredTask>> out;
   for (const auto& r : *replies) {
+    if (r.type == redis::Reply::Type::kError) return absl::UnavailableError("redis: " + r.str);
     if (r.type != redis::Reply::Type::kArray || r.elements.size() != 6 || r.elements[0].is_nil()) {
       out.push_back(std::nullopt);
       continue;

@@ -1,6 +1,8 @@
 // A municipal unit's worker: keeps the unit's queue from its task topic, and lets staff claim,
-// resolve and reject tasks. Every change is published (and acknowledged by Kafka) before it is
-// applied to the queue, so the record never lags the read model.
+// resolve and reject tasks. The queue decides each change first (so two staff racing for a task
+// get one winner), then the change is published and acknowledged by Kafka before staff hear "ok".
+// If Kafka does not acknowledge, staff get UNAVAILABLE and the same request again publishes the
+// same event (ADR 0007).
 #pragma once
 
 #include <string>

@@ -17,7 +17,7 @@
 namespace teksin::routing {
 
 struct RoutingOptions {
-  int max_attempts = 3;  // routings of one case before it stays with the coordination centre
+  int max_attempts = 3;  // routings of one case; a rejection beyond them closes the case
 };
 
 class RoutingService : public events::EventHandler {

@@ -87,7 +87,7 @@ TEST(CaseLifecycle, RegisteredRoutedResolvedAndCountedOnce) {
     int status = 0;
     p.tracking = suite.Submit(p.category, p.lat, p.lon,
                               absl::StrCat("Vatandaş bildirimi: ", p.category, " ", p.district),
-                              "0532 111 22 33", &status);
+                              absl::StrCat("0532 111 22 ", 10 + (&p - cases.data())), &status);
     ASSERT_EQ(status, 201);
     ASSERT_FALSE(p.tracking.empty());
   }

@@ -139,8 +139,48 @@ std::string E2eSuite::Submit(const std::string& service_code, double lat, double
 nlohmann::json E2eSuite::Summary() { return HttpGet(analytics_port_, "/v1/summary").Json(); }
 
 nlohmann::json E2eSuite::Request(const std::string& tracking_code) {
-  auto j = HttpGet(open311_port_, "/open311/v2/requests/" + tracking_code + ".json").Json();
-  return j.is_array() && !j.empty() ? j[0] : nlohmann::json();
+  auto j = HttpGet(open311_port_, "/open311/v2/requests/" + tracking_code + ".json?extensions=true").Json();
+  if (!j.is_array() || j.empty()) return nlohmann::json();
+  // The extension fields (detailed_status, district, channel, ...) read as top-level ones, and
+  // what Open311 sends as null (not known yet) reads as "".
+  nlohmann::json r = j[0];
+  if (r.contains("extended_attributes")) {
+    for (auto& [k, v] : r["extended_attributes"].items()) {
+      if (!r.contains(k)) r[k] = v;
+    }
+  }
+  for (auto& [k, v] : r.items()) {
+    if (v.is_null()) v = "";
+  }
+  return r;
+}
+
+ServiceProcess& E2eSuite::StartCallCenter(std::map<std::string, std::string> env) {
+  const std::string key = "callcenter";
+  int port = http_ports_.count(key) ? http_ports_[key] : FreePort();
+  if (!grpc_ports_.count(key)) grpc_ports_[key] = FreePort();
+  env["CALLCENTER_HTTP_PORT"] = std::to_string(port);
+  env["CALLCENTER_GRPC_PORT"] = std::to_string(grpc_ports_[key]);
+  return Start(key, "channel_callcenter/channel_callcenter", port, std::move(env));
+}
+
+std::unique_ptr<v1::CallCenterService::Stub> E2eSuite::CallCenter() {
+  return v1::CallCenterService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_ports_.at("callcenter")),
+                          grpc::InsecureChannelCredentials()));
+}
+
+ServiceProcess& E2eSuite::StartWhatsApp(const std::string& api_base_url,
+                                        std::map<std::string, std::string> env) {
+  const std::string key = "whatsapp";
+  int port = http_ports_.count(key) ? http_ports_[key] : FreePort();
+  std::map<std::string, std::string> vars = {{"WHATSAPP_HTTP_PORT", std::to_string(port)},
+                                             {"WHATSAPP_APP_SECRET", kWhatsAppAppSecret},
+                                             {"WHATSAPP_VERIFY_TOKEN", kWhatsAppVerifyToken},
+                                             {"WHATSAPP_ACCESS_TOKEN", kWhatsAppAccessToken},
+                                             {"WHATSAPP_API_BASE_URL", api_base_url}};
+  for (auto& [k, v] : env) vars[k] = v;
+  return Start(key, "channel_whatsapp/channel_whatsapp", port, std::move(vars));
 }
 
 }  // namespace teksin::testing

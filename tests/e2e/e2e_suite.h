@@ -12,11 +12,16 @@
 #include "catalogue/routing_rules.h"
 #include "geo/district_locator.h"
 #include "support/suite_harness.h"
+#include "teksin/v1/callcenter_service.grpc.pb.h"
 #include "teksin/v1/department_service.grpc.pb.h"
 
 namespace teksin::testing {
 
 inline constexpr char kApiKey[] = "e2e-test-key";
+// The WhatsApp channel's Meta app secret, webhook verify token and Cloud API token in e2e tests.
+inline constexpr char kWhatsAppAppSecret[] = "e2e-whatsapp-app-secret";
+inline constexpr char kWhatsAppVerifyToken[] = "e2e-whatsapp-verify-token";
+inline constexpr char kWhatsAppAccessToken[] = "e2e-whatsapp-access-token";
 
 class E2eSuite {
  public:
@@ -44,11 +49,20 @@ class E2eSuite {
   nlohmann::json Summary();
   nlohmann::json Request(const std::string& tracking_code);
 
+  // The WhatsApp channel (key "whatsapp"): replies go to `api_base_url` (a recorder in the
+  // test); `env` adds or overrides variables. Its port: http_port("whatsapp").
+  ServiceProcess& StartWhatsApp(const std::string& api_base_url,
+                                std::map<std::string, std::string> env = {});
+
   const catalogue::Catalogue& catalogue() const { return *catalogue_; }
   const catalogue::RoutingRules& rules() const { return *rules_; }
   const geo::DistrictLocator& districts() const { return *districts_; }
   const std::string& prefix() const { return prefix_; }
   const Infra& infra() const { return infra_; }
+
+  // The call centre channel ("callcenter"): HTTP for /metrics and /healthz, gRPC for consoles.
+  ServiceProcess& StartCallCenter(std::map<std::string, std::string> env = {});
+  std::unique_ptr<v1::CallCenterService::Stub> CallCenter();
 
  private:
   ServiceProcess& Start(const std::string& key, const std::string& binary, int http_port,

@@ -176,6 +176,7 @@ TEST_F(Open311ServiceTest, TrackingCodeFindsTheOpenRequest) {
 TEST_F(Open311ServiceTest, WebFormWithAnAddressOnly) {
   Params p = Without(Without(Without(AppSubmission(), "lat"), "long"), "device_id");
   p.emplace("address_string", "Cumhuriyet Mah. 1234 Sk. No 5, Tarsus");
+  p.emplace("district", "Tarsus");  // the web form's district picker
   p = With(p, "locale", "en");
   p = With(p, "api_key", "web-key-77");
   Accepted a = SubmitOk(p);
@@ -186,6 +187,15 @@ TEST_F(Open311ServiceTest, WebFormWithAnAddressOnly) {
   EXPECT_EQ(c.location().address(), "Cumhuriyet Mah. 1234 Sk. No 5, Tarsus");
   EXPECT_EQ(c.language(), "en");
   EXPECT_EQ(View(a.service_request_id)["service_name"], "Local street / pavement defect");
+}
+
+TEST_F(Open311ServiceTest, AnAddressAloneCannotBeLocated) {
+  Params p = Without(Without(AppSubmission(), "lat"), "long");
+  p.emplace("address_string", "Cumhuriyet Mah. 1234 Sk. No 5");
+  auto r = service_.Submit(p);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("send lat and long, or district"), std::string::npos);
+  EXPECT_EQ(publisher_.size(), 0u);
 }
 
 TEST_F(Open311ServiceTest, PhoneIsOptional) {

@@ -1,0 +1,94 @@
+#include "channel_callcenter/app.h"
+
+#include <iostream>
+
+#include "channel/guards.h"
+#include "channel_callcenter/callcenter_grpc.h"
+#include "channel_callcenter/callcenter_service.h"
+#include "channel_callcenter/config.h"
+#include "channel_callcenter/redis_case_index.h"
+#include "common/log.h"
+#include "runtime/runtime.h"
+
+namespace teksin::channel_callcenter {
+
+int Run() {
+  common::EnvReader env;
+  auto rt_or = runtime::Runtime::Create(kServiceName, "CALLCENTER", env, 8313);
+  if (!rt_or.ok()) {
+    std::cerr << rt_or.status() << "\n";
+    return 2;
+  }
+  auto& rt = **rt_or;
+  auto config = ReadCallCenterConfig(env, rt.config());
+  if (!config.ok()) {
+    common::LogError("bad configuration", {{"error", std::string(config.status().message())}});
+    return 2;
+  }
+  auto catalogue = catalogue::Catalogue::LoadFile(config->catalogue_file);
+  auto districts = geo::DistrictLocator::FromGeoJsonFile(config->boundaries_file);
+  if (!catalogue.ok() || !districts.ok()) {
+    common::LogError("cannot load reference data",
+                     {{"catalogue", catalogue.status().ToString()},
+                      {"boundaries", districts.status().ToString()}});
+    return 2;
+  }
+
+  const auto& topics = rt.topics();
+  const std::string own = topics.ChannelContacts(kChannelTopicName);
+  if (auto s = rt.EnsureTopics({own, topics.IntakeCases(), topics.RoutingDecisions(),
+                                topics.DepartmentUpdates()});
+      !s.ok()) {
+    common::LogError("cannot create topics", {{"error", s.ToString()}});
+    return 1;
+  }
+  auto publisher = rt.Publisher();
+  auto redis = rt.NewRedis();
+  if (!publisher.ok() || !redis.ok()) {
+    common::LogError("clients", {{"kafka", publisher.status().ToString()},
+                                 {"redis", redis.status().ToString()}});
+    return 1;
+  }
+  const std::string redis_prefix = topics.prefix() + ":cc";
+  RedisCaseIndex index(**redis, topics.prefix());
+  channel::RedisRateLimiter limiter(**redis, redis_prefix);
+  channel::RedisIdempotencyStore idempotency(**redis, redis_prefix);
+  CallCenterOptions options;
+  options.citizen_key_secret = config->citizen_key_secret;
+  options.rate_limit = config->rate_limit;
+  options.rate_window = config->rate_window;
+  options.idempotency_ttl = config->idempotency_ttl;
+  CallCenterService service(*catalogue, *districts, index, limiter, idempotency, topics,
+                            **publisher, common::SystemClock::Get(), rt.registry(), options);
+  CallCenterGrpc grpc_service(service);
+  redis::RedisClient* r = redis->get();
+  rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
+
+  // The case index: its own group, reading every channel (by pattern, so a new channel is picked
+  // up without a restart) and the case topics.
+  auto consumer = rt.NewConsumer({topics.ChannelContactsPattern(), topics.IntakeCases(),
+                                  topics.RoutingDecisions(), topics.DepartmentUpdates()},
+                                 "projection");
+  if (!consumer.ok()) {
+    common::LogError("kafka consumer", {{"error", consumer.status().ToString()}});
+    return 1;
+  }
+  auto http_port = rt.StartHttp();
+  if (!http_port.ok()) {
+    common::LogError("http", {{"error", http_port.status().ToString()}});
+    return 1;
+  }
+  auto grpc_port = rt.StartGrpc({&grpc_service}, config->grpc_port);
+  if (!grpc_port.ok()) {
+    common::LogError("grpc", {{"error", grpc_port.status().ToString()}});
+    return 1;
+  }
+  rt.RunConsumer(std::move(*consumer), service);
+  common::LogInfo("channel_callcenter running",
+                  {{"http_port", *http_port}, {"grpc_port", *grpc_port},
+                   {"districts", districts->Districts().size()},
+                   {"services", catalogue->services().size()}});
+  return rt.WaitForShutdownAndStop();
+}
+
+}  // namespace teksin::channel_callcenter

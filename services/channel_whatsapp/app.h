@@ -1,0 +1,5 @@
+#pragma once
+
+namespace teksin::channel_whatsapp {
+int Run();
+}  // namespace teksin::channel_whatsapp
