@@ -18,8 +18,8 @@ while (($#)); do
 done
 
 bash "${TEKSIN_ROOT}/deploy/setup.sh"
-bash "${TEKSIN_ROOT}/deploy/build.sh" channel_open311 intake routing department_worker analytics \
-  teksin_admin teksin_demo
+bash "${TEKSIN_ROOT}/deploy/build.sh" channel_open311 channel_callcenter channel_whatsapp intake routing \
+  department_worker analytics teksin_admin teksin_demo
 bash "${TEKSIN_ROOT}/deploy/suite.sh" start
 
 SUITE_ENV="${TEKSIN_STATE_DIR}/suite/suite.env"
@@ -27,17 +27,20 @@ OPEN311_URL="$(read_env_value "${SUITE_ENV}" OPEN311_URL)"
 ANALYTICS_URL="$(read_env_value "${SUITE_ENV}" ANALYTICS_URL)"
 SHARED_DIR="${TEKSIN_SHARED_DIR:-$(cd "${TEKSIN_ROOT}/.." && pwd -P)/shared}"
 
+rc=0
 "${TEKSIN_BUILD_DIR:-${TEKSIN_ROOT}/build}/tools/teksin_demo" \
   --open311 "${OPEN311_URL}" --analytics "${ANALYTICS_URL}" \
   --workers "$(read_env_value "${SUITE_ENV}" WORKERS_FILE)" \
+  --callcenter "$(read_env_value "${SUITE_ENV}" CALLCENTER_GRPC)" \
   --api-key "$(read_env_value "${SUITE_ENV}" OPEN311_API_KEY)" \
-  --cases "${cases}" --shared-dir "${SHARED_DIR}" --config-dir "${TEKSIN_ROOT}/deploy/config"
-rc=$?
+  --cases "${cases}" --shared-dir "${SHARED_DIR}" --config-dir "${TEKSIN_ROOT}/deploy/config" || rc=$?
 
 cat <<MSG
 
 The suite is still running:
   Open311 (app and web)   ${OPEN311_URL}/open311/v2/services.json
+  call centre (gRPC)      $(read_env_value "${SUITE_ENV}" CALLCENTER_GRPC)  (teksin.v1.CallCenterService)
+  WhatsApp webhook        $(read_env_value "${SUITE_ENV}" WHATSAPP_URL)
   analytics figures       ${ANALYTICS_URL}/v1/summary
   metrics and health      <service URL>/metrics and /healthz (all in ${SUITE_ENV})
   logs                    ${TEKSIN_STATE_DIR}/suite/logs/

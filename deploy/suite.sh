@@ -28,12 +28,20 @@ secrets() {
     {
       echo "TEKSIN_CITIZEN_KEY_SECRET=$(openssl rand -hex 32)"
       echo "OPEN311_API_KEYS=local-$(openssl rand -hex 8)"
+      echo "WHATSAPP_VERIFY_TOKEN=local-$(openssl rand -hex 8)"
+      echo "WHATSAPP_APP_SECRET=$(openssl rand -hex 16)"
     } >"${f}"
     info "generated local secrets in ${f}"
   fi
   # shellcheck disable=SC1090
   source "${f}"
-  export TEKSIN_CITIZEN_KEY_SECRET OPEN311_API_KEYS
+  if [[ -z "${WHATSAPP_APP_SECRET:-}" ]]; then  # secrets written by an older version
+    echo "WHATSAPP_VERIFY_TOKEN=local-$(openssl rand -hex 8)" >>"${f}"
+    echo "WHATSAPP_APP_SECRET=$(openssl rand -hex 16)" >>"${f}"
+    # shellcheck disable=SC1090
+    source "${f}"
+  fi
+  export TEKSIN_CITIZEN_KEY_SECRET OPEN311_API_KEYS WHATSAPP_VERIFY_TOKEN WHATSAPP_APP_SECRET
 }
 
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -117,6 +125,19 @@ do_start() {
   analytics_grpc="$(free_port)"
   launch analytics "${b}/analytics/analytics" "${common[@]}" "ANALYTICS_HTTP_PORT=${analytics_port}" \
     "ANALYTICS_GRPC_PORT=${analytics_grpc}"
+  local callcenter_port callcenter_grpc whatsapp_port
+  callcenter_port="$(free_port)"
+  callcenter_grpc="$(free_port)"
+  launch channel_callcenter "${b}/channel_callcenter/channel_callcenter" "${common[@]}" \
+    "CALLCENTER_HTTP_PORT=${callcenter_port}" "CALLCENTER_GRPC_PORT=${callcenter_grpc}" \
+    "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}"
+  # Replies to WhatsApp go to Meta's Cloud API in production; this machine reaches no outside
+  # host, so the local suite points the sender at a closed loopback port (failures are counted).
+  whatsapp_port="$(free_port)"
+  launch channel_whatsapp "${b}/channel_whatsapp/channel_whatsapp" "${common[@]}" \
+    "WHATSAPP_HTTP_PORT=${whatsapp_port}" "WHATSAPP_VERIFY_TOKEN=${WHATSAPP_VERIFY_TOKEN}" \
+    "WHATSAPP_APP_SECRET=${WHATSAPP_APP_SECRET}" "WHATSAPP_API_BASE_URL=http://127.0.0.1:9" \
+    "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}"
   open311_port="$(free_port)"
   launch channel_open311 "${b}/channel_open311/channel_open311" "${common[@]}" \
     "OPEN311_HTTP_PORT=${open311_port}" "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}" \
@@ -131,26 +152,32 @@ do_start() {
   wait_healthy intake "${intake_port}"
   wait_healthy analytics "${analytics_port}"
   wait_healthy channel_open311 "${open311_port}"
+  wait_healthy channel_callcenter "${callcenter_port}"
+  wait_healthy channel_whatsapp "${whatsapp_port}"
 
   cat >"${SUITE_DIR}/suite.env" <<ENV
 KAFKA_BROKERS=127.0.0.1:${kafka_port}
 REDIS_URL=redis://127.0.0.1:${redis_port}
 OPEN311_URL=http://127.0.0.1:${open311_port}
 OPEN311_API_KEY=${OPEN311_API_KEYS%%,*}
+CALLCENTER_GRPC=127.0.0.1:${callcenter_grpc}
+CALLCENTER_URL=http://127.0.0.1:${callcenter_port}
+WHATSAPP_URL=http://127.0.0.1:${whatsapp_port}/webhooks/whatsapp
+WHATSAPP_VERIFY_TOKEN=${WHATSAPP_VERIFY_TOKEN}
 ANALYTICS_URL=http://127.0.0.1:${analytics_port}
 ANALYTICS_GRPC=127.0.0.1:${analytics_grpc}
 INTAKE_URL=http://127.0.0.1:${intake_port}
 ROUTING_URL=http://127.0.0.1:${routing_port}
 WORKERS_FILE=${SUITE_DIR}/workers.txt
 ENV
-  info "suite running: $((n + 4)) services; endpoints in ${SUITE_DIR}/suite.env"
+  info "suite running: $((n + 6)) services; endpoints in ${SUITE_DIR}/suite.env"
 }
 
 do_stop() {
   local f name pid i
   if [[ -d "${PID_DIR}" ]]; then
     # Channels first, then the consumers, so nothing new arrives while they drain.
-    for name in channel_open311 intake routing analytics; do
+    for name in channel_open311 channel_callcenter channel_whatsapp intake routing analytics; do
       f="${PID_DIR}/${name}.pid"
       if alive "${f}"; then kill -TERM "$(cat "${f}")"; fi
     done

@@ -28,6 +28,7 @@
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "teksin/v1/callcenter_service.grpc.pb.h"
 #include "teksin/v1/department_service.grpc.pb.h"
 
 namespace {
@@ -36,6 +37,8 @@ struct Options {
   std::string open311 = "http://127.0.0.1:8311";
   std::string analytics = "http://127.0.0.1:8105";
   std::string workers_file;
+  std::string callcenter;  // host:port of channel_callcenter's gRPC API; empty: Open311 only
+  double callcenter_share = 0.4;
   std::string api_key;
   std::string shared_dir = "../shared";
   std::string config_dir = "deploy/config";
@@ -50,6 +53,7 @@ struct Options {
 
 int Usage() {
   std::cerr << "usage: teksin_demo --workers FILE [--open311 URL] [--analytics URL] [--cases N]\n"
+               "       [--callcenter HOST:PORT] [--callcenter-share F]\n"
                "       [--threads N] [--resolve-share F] [--reject-share F] [--outside-share F]\n"
                "       [--api-key K] [--seed N] [--timeout-s N] [--shared-dir D] [--config-dir D]\n";
   return 2;
@@ -63,6 +67,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
     if (f == "--open311") o->open311 = v;
     else if (f == "--analytics") o->analytics = v;
     else if (f == "--workers") o->workers_file = v;
+    else if (f == "--callcenter") o->callcenter = v;
+    else if (f == "--callcenter-share") { if (!absl::SimpleAtod(v, &o->callcenter_share)) return false; }
     else if (f == "--api-key") o->api_key = v;
     else if (f == "--shared-dir") o->shared_dir = v;
     else if (f == "--config-dir") o->config_dir = v;
@@ -163,12 +169,17 @@ int main(int argc, char** argv) {
   const int64_t base_contacts = Num(before, "contacts"), base_routed = Num(before, "cases_routed"),
                 base_rejected = Num(before, "cases_rejected"),
                 base_resolved = Num(before, "cases_resolved"), base_reroutes = Num(before, "reroutes"),
-                base_registered = Num(before, "cases_registered");
+                base_registered = Num(before, "cases_registered"),
+                base_on_spot = Num(before, "answered_on_spot");
 
   // 1. Submit.
-  std::printf("1/4 submitting %d cases to %s (Open311 POST requests.json, %d clients)\n", o.cases,
-              o.open311.c_str(), o.threads);
+  std::printf("1/4 %d contacts: Open311 POST requests.json at %s%s (%d clients)\n", o.cases,
+              o.open311.c_str(),
+              o.callcenter.empty() ? "" : absl::StrFormat(", %.0f%% through the Alo 185 call centre and walk-in desks at %s",
+                                                          o.callcenter_share * 100, o.callcenter).c_str(),
+              o.threads);
   std::atomic<int> next{0}, accepted{0}, refused{0}, failed{0}, outside{0};
+  std::atomic<int> cc_cases{0}, cc_on_spot{0}, cc_transferred{0};
   std::mutex print_mu;
   std::vector<std::thread> threads;
   for (int t = 0; t < o.threads; ++t) {
@@ -177,9 +188,60 @@ int main(int argc, char** argv) {
       httplib::Client cli(o.open311);
       cli.set_read_timeout(30, 0);
       int citizens = std::max(10, o.cases * 4 / 5);
+      std::unique_ptr<v1::CallCenterService::Stub> cc;
+      if (!o.callcenter.empty()) {
+        cc = v1::CallCenterService::NewStub(
+            grpc::CreateChannel(o.callcenter, grpc::InsecureChannelCredentials()));
+      }
       for (int i = next++; i < o.cases; i = next++) {
         dataset::SyntheticCase c = data->Next(rng, citizens);
-        bool out_of_city = std::uniform_real_distribution<double>(0, 1)(rng) < o.outside_share;
+        std::uniform_real_distribution<double> unit(0, 1);
+        if (cc && unit(rng) < o.callcenter_share) {
+          // An operator (or a desk clerk) logs the contact: many are answered on the spot.
+          v1::LogContactRequest req;
+          req.set_idempotency_key(absl::StrCat("demo-", o.seed, "-", i));
+          double roll = unit(rng);
+          v1::ContactOutcome outcome = roll < 0.35   ? v1::CONTACT_OUTCOME_ANSWERED_ON_SPOT
+                                       : roll < 0.40 ? v1::CONTACT_OUTCOME_TRANSFERRED
+                                                     : v1::CONTACT_OUTCOME_CASE_REQUESTED;
+          req.set_outcome(outcome);
+          bool desk = unit(rng) < 0.1;
+          req.set_channel(desk ? v1::CHANNEL_WALK_IN : v1::CHANNEL_CALL_CENTER);
+          req.set_operator_id(absl::StrCat("operator-", i % 40));
+          if (desk) req.set_desk_id(absl::StrCat("desk-", i % 5));
+          req.set_caller_phone(c.phone);
+          req.set_category(c.category);
+          req.set_text(c.text);
+          if (unit(rng) < 0.7) {
+            req.mutable_location()->set_has_coordinates(true);
+            req.mutable_location()->set_lat(c.lat);
+            req.mutable_location()->set_lon(c.lon);
+          } else {
+            req.mutable_location()->set_district(c.district);
+          }
+          if (outcome == v1::CONTACT_OUTCOME_TRANSFERRED) req.set_transferred_to("alo-186");
+          v1::LogContactResponse resp;
+          grpc::Status st;
+          for (int attempt = 0; attempt < 5; ++attempt) {
+            grpc::ClientContext ctx;
+            ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+            st = cc->LogContact(&ctx, req, &resp);
+            if (st.error_code() != grpc::UNAVAILABLE && st.error_code() != grpc::RESOURCE_EXHAUSTED) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+          }
+          if (st.ok()) {
+            ++accepted;
+            if (outcome == v1::CONTACT_OUTCOME_CASE_REQUESTED) ++cc_cases;
+            else if (outcome == v1::CONTACT_OUTCOME_ANSWERED_ON_SPOT) ++cc_on_spot;
+            else ++cc_transferred;
+          } else {
+            ++failed;
+            std::lock_guard<std::mutex> lock(print_mu);
+            std::printf("  call centre refused: %s\n", st.error_message().c_str());
+          }
+          continue;
+        }
+        bool out_of_city = unit(rng) < o.outside_share;
         httplib::Params p{{"service_code", c.category},
                           {"lat", absl::StrFormat("%.7f", out_of_city ? 37.0017 : c.lat)},
                           {"long", absl::StrFormat("%.7f", out_of_city ? 35.3213 : c.lon)},  // Adana
@@ -216,14 +278,20 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   std::printf("  accepted %d, refused %d, failed %d (of them %d located outside Mersin)\n",
               accepted.load(), refused.load(), failed.load(), outside.load());
+  if (!o.callcenter.empty()) {
+    std::printf("  call centre and desks: %d cases registered, %d answered on the spot, %d transferred\n",
+                cc_cases.load(), cc_on_spot.load(), cc_transferred.load());
+  }
+  // Contacts that asked for a case: everything but what operators answered or transferred.
+  const int case_requests = accepted.load() - cc_on_spot.load() - cc_transferred.load();
 
   // 2. Every accepted case is registered and routed, or rejected by intake.
   std::printf("2/4 waiting for intake and routing\n");
   bool routed_ok = WaitFor(o, "every case routed or rejected", [&](const nlohmann::json& s, std::string* p) {
     int64_t routed = Num(s, "cases_routed") - base_routed;
     int64_t rejected = Num(s, "cases_rejected") - base_rejected;
-    *p = absl::StrCat(routed, " routed + ", rejected, " rejected of ", accepted.load());
-    return routed + rejected >= accepted.load();
+    *p = absl::StrCat(routed, " routed + ", rejected, " rejected of ", case_requests);
+    return routed + rejected >= case_requests;
   });
 
   // 3. Staff work their queues.
@@ -295,7 +363,8 @@ int main(int argc, char** argv) {
   // 4. The figures.
   nlohmann::json s = Summary(o);
   std::printf("4/4 figures from analytics (%s/v1/summary)\n\n", o.analytics.c_str());
-  std::printf("  contacts            %8lld\n", static_cast<long long>(Num(s, "contacts")));
+  std::printf("  contacts            %8lld  (answered on the spot: %lld)\n",
+              static_cast<long long>(Num(s, "contacts")), static_cast<long long>(Num(s, "answered_on_spot")));
   std::printf("  cases registered    %8lld\n", static_cast<long long>(Num(s, "cases_registered")));
   std::printf("  cases rejected      %8lld\n", static_cast<long long>(Num(s, "cases_rejected")));
   std::printf("  cases routed        %8lld  (forwarded outside the municipality: %lld)\n",
@@ -308,6 +377,12 @@ int main(int argc, char** argv) {
     owner_routed_sum += Num(row, "routed");
     std::printf("  %s %8lld %8lld\n", Pad(row["key"].get<std::string>(), 22).c_str(),
                 static_cast<long long>(Num(row, "routed")), static_cast<long long>(Num(row, "resolved")));
+  }
+  std::printf("\n  %-22s %8s %8s %8s\n", "per channel", "contacts", "cases", "resolved");
+  for (const auto& row : s["by_channel"]) {
+    std::printf("  %s %8lld %8lld %8lld\n", Pad(row["key"].get<std::string>(), 22).c_str(),
+                static_cast<long long>(Num(row, "contacts")), static_cast<long long>(Num(row, "cases")),
+                static_cast<long long>(Num(row, "resolved")));
   }
   std::printf("\n  %-22s %8s %8s %8s %12s\n", "per district", "cases", "routed", "resolved", "per 10,000");
   int64_t district_cases_sum = 0;
@@ -340,8 +415,12 @@ int main(int argc, char** argv) {
   std::vector<Check> checks = {
       {absl::StrCat("every accepted request counted once as a contact (", d_contacts, " = ", accepted.load(), ")"),
        d_contacts == accepted.load()},
-      {absl::StrCat("registered + rejected = contacts (", d_registered, " + ", d_rejected, " = ", d_contacts, ")"),
-       d_registered + d_rejected == d_contacts},
+      {absl::StrCat("registered + rejected = contacts asking for a case (", d_registered, " + ", d_rejected,
+                    " = ", case_requests, ")"),
+       d_registered + d_rejected == case_requests},
+      {absl::StrCat("contacts answered on the spot counted apart (", Num(s, "answered_on_spot") - base_on_spot,
+                    " = ", cc_on_spot.load(), ")"),
+       Num(s, "answered_on_spot") - base_on_spot == cc_on_spot.load()},
       {absl::StrCat("every registered case routed once (", d_routed, " = ", d_registered, ")"),
        d_routed == d_registered},
       {absl::StrCat("the cases outside Mersin rejected (", d_rejected, " = ", outside.load(), ")"),
