@@ -223,13 +223,42 @@ bool ParseW3c(const std::string& s, absl::Time* out) {
   return false;
 }
 
-Params ParamsOf(const httplib::Request& req) {
-  Params p;
-  for (const auto& [k, v] : req.params) p.emplace(k, v);
-  return p;
-}
-
 }  // namespace
+
+absl::StatusOr<Params> ParseRequestBody(const std::string& content_type, const std::string& body) {
+  Params params;
+  if (content_type.rfind("application/json", 0) == 0) {
+    json doc = json::parse(body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      return absl::InvalidArgumentError("the body is not a JSON object");
+    }
+    for (const auto& [k, v] : doc.items()) {
+      if (v.is_string()) {
+        params.emplace(k, v.get<std::string>());
+      } else if (v.is_number() || v.is_boolean()) {
+        params.emplace(k, v.dump());
+      } else if (k == "attribute" && v.is_object()) {
+        for (const auto& [ak, av] : v.items()) {
+          if (!av.is_string() && !av.is_number()) {
+            return absl::InvalidArgumentError(absl::StrCat("attribute \"", ak, "\" must be a string"));
+          }
+          params.emplace("attribute[" + ak + "]", av.is_string() ? av.get<std::string>() : av.dump());
+        }
+      } else if (!v.is_null()) {
+        return absl::InvalidArgumentError(absl::StrCat("field \"", k, "\" must be a string or number"));
+      }
+    }
+    return params;
+  }
+  if (content_type.rfind("application/x-www-form-urlencoded", 0) == 0 || body.empty()) {
+    httplib::Params form;
+    httplib::detail::parse_query_text(body, form);
+    for (auto& [k, v] : form) params.emplace(k, v);
+    return params;
+  }
+  return absl::InvalidArgumentError(
+      "send the request form-encoded (application/x-www-form-urlencoded) or as JSON");
+}
 
 void RegisterOpen311Routes(httplib::Server& server, Open311Service& service) {
   const std::string base = "/open311/v2";
@@ -267,30 +296,11 @@ void RegisterOpen311Routes(httplib::Server& server, Open311Service& service) {
   server.Post(base + R"(/requests\.(json|xml))", [&service](const httplib::Request& req,
                                                             httplib::Response& res) {
     bool xml = req.matches[1] == "xml";
-    Params params;
-    std::string type = req.get_header_value("Content-Type");
-    if (type.rfind("application/json", 0) == 0) {
-      json body = json::parse(req.body, nullptr, false);
-      if (body.is_discarded() || !body.is_object()) {
-        return Error(res, xml, 400, "the body is not a JSON object");
-      }
-      for (const auto& [k, v] : body.items()) {
-        if (v.is_string()) params.emplace(k, v.get<std::string>());
-        else if (v.is_number() || v.is_boolean()) params.emplace(k, v.dump());
-        else if (k == "attribute" && v.is_object()) {
-          for (const auto& [ak, av] : v.items()) {
-            params.emplace("attribute[" + ak + "]", av.is_string() ? av.get<std::string>() : av.dump());
-          }
-        } else if (!v.is_null()) {
-          return Error(res, xml, 400, absl::StrCat("field \"", k, "\" must be a string or number"));
-        }
-      }
-      for (const auto& [k, v] : req.params) params.emplace(k, v);  // api_key in the query
-    } else if (type.rfind("application/x-www-form-urlencoded", 0) == 0 || req.body.empty()) {
-      params = ParamsOf(req);
-    } else {
-      return Error(res, xml, 400,
-                   "send the request form-encoded (application/x-www-form-urlencoded) or as JSON");
+    auto parsed = ParseRequestBody(req.get_header_value("Content-Type"), req.body);
+    if (!parsed.ok()) return Error(res, xml, 400, std::string(parsed.status().message()));
+    Params params = std::move(*parsed);
+    for (const auto& [k, v] : req.params) {
+      if (params.find(k) == params.end()) params.emplace(k, v);  // api_key in the query
     }
     // Attribute values must be among the definition's keys.
     auto code = params.find("service_code");
