@@ -39,7 +39,7 @@ struct Conversation {
   int page = 0;          // page of the group list
   bool browse = false;   // the citizen asked for all topics instead of the suggestions
   std::vector<std::string> menu;
-  std::string last_message_id;  // a replayed message is not applied twice
+  std::string last_message_id;  // MessageRef of the last message: a replay is not applied twice
   int messages = 0;
 
   bool HasLocation() const { return has_coordinates || !district.empty(); }

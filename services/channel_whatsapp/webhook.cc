@@ -220,6 +220,10 @@ bool SignatureValid(std::string_view app_secret, std::string_view header, std::s
   return common::ConstantTimeEquals(given, expected);
 }
 
+std::string MessageRef(std::string_view secret, std::string_view wamid) {
+  return absl::StrCat("wm_", common::HmacSha256Hex(secret, absl::StrCat("wamid:", std::string(wamid))).substr(0, 24));
+}
+
 absl::StatusOr<std::string> WhatsAppIdToE164(std::string_view wa_id) {
   std::string digits;
   for (char c : wa_id) {

@@ -57,6 +57,11 @@ bool SignatureValid(std::string_view app_secret, std::string_view header, std::s
 // The header value Meta would send for `body`: for tests and tools.
 std::string SignatureHeader(std::string_view app_secret, std::string_view body);
 
+// What logs, Redis keys and events use instead of a WhatsApp message id: the id ("wamid.…") is
+// base64 of a structure that contains the sender's phone number. "wm_" + 24 hex characters of
+// HMAC-SHA256 under the citizen key secret; the same id always gives the same reference.
+std::string MessageRef(std::string_view secret, std::string_view wamid);
+
 // The sender's WhatsApp id as E.164: Turkish numbers ("905321234567", or a national form) become
 // "+905321234567" exactly as NormalizeTurkishPhone gives them; others "+<digits>" (8..15 digits).
 absl::StatusOr<std::string> WhatsAppIdToE164(std::string_view wa_id);

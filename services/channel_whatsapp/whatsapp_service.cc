@@ -90,7 +90,9 @@ absl::Status WhatsAppService::Handle(const Notification& n) {
   for (const auto& m : n.messages) {
     absl::Status s = HandleMessage(m);
     if (!s.ok()) {
-      common::LogError("message not handled", {{"message_id", m.id}, {"error", s.ToString()}});
+      common::LogError("message not handled",
+                       {{"message_ref", MessageRef(options_.citizen_key_secret, m.id)},
+                        {"error", s.ToString()}});
       if (first_error.ok()) first_error = s;
     }
   }
@@ -99,22 +101,24 @@ absl::Status WhatsAppService::Handle(const Notification& n) {
 
 absl::Status WhatsAppService::HandleMessage(const InboundMessage& m) {
   received_->With({TypeLabel(m.type)}).Inc();
+  // The message id embeds the sender's number: only its keyed reference is stored or logged.
+  const std::string ref = MessageRef(options_.citizen_key_secret, m.id);
   auto e164 = WhatsAppIdToE164(m.from);
   if (!e164.ok()) {
     // Nothing to key the citizen by; a retry would not change that. Not logged: it is the id.
     invalid_senders_->Inc();
-    common::LogWarn("message from a sender id that is not a phone number", {{"message_id", m.id}});
+    common::LogWarn("message from a sender id that is not a phone number", {{"message_ref", ref}});
     return absl::OkStatus();
   }
   const std::string ck = common::CitizenKey(options_.citizen_key_secret, *e164);
   std::lock_guard<std::mutex> lock(StripeFor(ck));
 
-  const std::string idem_key = "wa:msg:" + m.id;
+  const std::string idem_key = "wa:msg:" + ref;
   auto seen = idempotency_.Get(idem_key);
   if (!seen.ok()) return seen.status();
   if (seen->has_value()) {
     duplicates_->Inc();
-    common::LogInfo("message delivered again, ignored", {{"message_id", m.id}, {"citizen_key", ck}});
+    common::LogInfo("message delivered again, ignored", {{"message_ref", ref}, {"citizen_key", ck}});
     return absl::OkStatus();
   }
 
@@ -132,7 +136,7 @@ absl::Status WhatsAppService::HandleMessage(const InboundMessage& m) {
     if (!notice.ok()) return notice.status();
     auto done = idempotency_.Remember(idem_key, "rate_limited", options_.idempotency_ttl);
     if (!done.ok()) return done.status();
-    common::LogInfo("message over the rate limit", {{"message_id", m.id}, {"citizen_key", ck}});
+    common::LogInfo("message over the rate limit", {{"message_ref", ref}, {"citizen_key", ck}});
     if (*notice == token) Send(m, ck, Reply::Text(kRateLimitedText));
     return absl::OkStatus();
   }
@@ -141,11 +145,11 @@ absl::Status WhatsAppService::HandleMessage(const InboundMessage& m) {
   if (!stored.ok()) return stored.status();
   Conversation c = stored->has_value() ? **stored : NewConversation(MessageTime(m, now));
   Step step;
-  if (stored->has_value() && c.last_message_id == m.id) {
+  if (stored->has_value() && c.last_message_id == ref) {
     step = dialogue_.Next(c);  // applied before a failure: answer, do not apply twice
   } else {
     step = dialogue_.Apply(c, m);
-    c.last_message_id = m.id;
+    c.last_message_id = ref;
     ++c.messages;
   }
   c.updated_at_us = absl::ToUnixMicros(now);
@@ -160,7 +164,7 @@ absl::Status WhatsAppService::HandleMessage(const InboundMessage& m) {
     case Step::Outcome::kComplete:
       // Stored first: if Kafka does not acknowledge, Meta's retry publishes the same ids again.
       RETURN_IF_ERROR(conversations_.Put(ck, c, keep));
-      RETURN_IF_ERROR(PublishCase(c, ck, m.id, now));
+      RETURN_IF_ERROR(PublishCase(c, ck, ref, now));
       RETURN_IF_ERROR(conversations_.Delete(ck));
       outcome = "case:" + c.tracking_code;
       break;
@@ -180,7 +184,7 @@ absl::Status WhatsAppService::HandleMessage(const InboundMessage& m) {
 }
 
 absl::Status WhatsAppService::PublishCase(const Conversation& c, const std::string& ck,
-                                          const std::string& message_id, absl::Time now) {
+                                          const std::string& message_ref, absl::Time now) {
   v1::Case kase;
   kase.set_case_id(c.case_id);
   kase.set_tracking_code(c.tracking_code);
@@ -225,7 +229,7 @@ absl::Status WhatsAppService::PublishCase(const Conversation& c, const std::stri
   contact->set_contact_id(common::DerivedId(meta.event_id, "contact"));
   contact->set_channel(v1::CHANNEL_WHATSAPP);
   contact->set_outcome(v1::CONTACT_OUTCOME_CASE_REQUESTED);
-  contact->set_idempotency_key(message_id);
+  contact->set_idempotency_key(message_ref);
   *contact->mutable_requested_case() = std::move(kase);
   events::StampType(env);
   RETURN_IF_ERROR(publisher_.PublishOne({contacts_topic_, ck, std::move(env)}));

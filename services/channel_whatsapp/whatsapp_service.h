@@ -60,7 +60,7 @@ class WhatsAppService {
   absl::Time MessageTime(const InboundMessage& m, absl::Time now) const;
   Conversation NewConversation(absl::Time started) const;
   absl::Status PublishCase(const Conversation& c, const std::string& citizen_key,
-                           const std::string& message_id, absl::Time now);
+                           const std::string& message_ref, absl::Time now);
   absl::Status PublishAnsweredOnSpot(const Conversation& c, const std::string& citizen_key,
                                      const std::string& why, absl::Time now);
   void Send(const InboundMessage& m, const std::string& citizen_key, Reply reply);

@@ -125,7 +125,10 @@ TEST(WhatsApp, TipsBecomeRoutedCasesCountedUnderWhatsAppAndCitizensGetTheirTrack
   suite.StartRouting();
   suite.WaitHealthy("routing-1");
   // The channel creates its contacts topic before intake subscribes to every channel's topic.
-  suite.StartWhatsApp(recorder.url(), {{"WHATSAPP_PHONE_NUMBER_ID", "fallback-id"}});
+  // Conversations idle for 10 s are abandoned (24 h in production), swept every second.
+  suite.StartWhatsApp(recorder.url(), {{"WHATSAPP_PHONE_NUMBER_ID", "fallback-id"},
+                                       {"WHATSAPP_CONVERSATION_TTL_SECONDS", "10"},
+                                       {"WHATSAPP_SWEEP_INTERVAL_SECONDS", "1"}});
   suite.WaitHealthy("whatsapp");
   suite.StartIntake();
   suite.StartAnalytics();
@@ -148,6 +151,10 @@ TEST(WhatsApp, TipsBecomeRoutedCasesCountedUnderWhatsAppAndCitizensGetTheirTrack
   const Citizen mehmet{"905059876543", "Mehmet Demir"};
   const Citizen zeynep{"905441234567", "Zeynep Kaya"};
   const Citizen ali{"905367778899", "Ali Çelik"};
+  const Citizen hatice{"905387654321", "Hatice Şahin"};
+
+  // Hatice says hello and never writes again: after the idle time, a contact answered on the spot.
+  meta.PostOk(wa::Text(hatice.wa_id, hatice.name, meta.NextId(), "Merhaba", meta.Now()));
 
   // Refused deliveries first: a bad signature, none at all, a malformed body, an oversized one.
   {
@@ -241,16 +248,16 @@ TEST(WhatsApp, TipsBecomeRoutedCasesCountedUnderWhatsAppAndCitizensGetTheirTrack
   }
   EXPECT_EQ(codes.size(), 3u);
 
-  // Analytics: three cases and four contacts on the whatsapp channel, nothing from the refused or
-  // repeated deliveries.
+  // Analytics: three cases and five contacts (the cases, Ali's and Hatice's) on the whatsapp
+  // channel, nothing from the refused or repeated deliveries.
   nlohmann::json s;
   ASSERT_TRUE(WaitUntil([&] {
     s = suite.Summary();
-    return JsonInt(s, "cases_routed") == 3 && JsonInt(s, "contacts") == 4;
+    return JsonInt(s, "cases_routed") == 3 && JsonInt(s, "contacts") == 5;
   }, std::chrono::seconds(60))) << s.dump();
-  std::this_thread::sleep_for(std::chrono::seconds(2));  // anything extra would show by now
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // anything extra would show by now
   s = suite.Summary();
-  EXPECT_EQ(JsonInt(s, "contacts"), 4);
+  EXPECT_EQ(JsonInt(s, "contacts"), 5);
   EXPECT_EQ(JsonInt(s, "cases_registered"), 3);
   EXPECT_EQ(JsonInt(s, "cases_rejected"), 0);
   EXPECT_EQ(JsonInt(s, "cases_routed"), 3);
@@ -259,7 +266,7 @@ TEST(WhatsApp, TipsBecomeRoutedCasesCountedUnderWhatsAppAndCitizensGetTheirTrack
     if (row["key"] == "whatsapp") channel = row;
   }
   ASSERT_FALSE(channel.is_null()) << s.dump();
-  EXPECT_EQ(JsonInt(channel, "contacts"), 4);
+  EXPECT_EQ(JsonInt(channel, "contacts"), 5);
   EXPECT_EQ(JsonInt(channel, "cases"), 3);
   EXPECT_EQ(JsonInt(channel, "routed"), 3);
 
@@ -290,14 +297,18 @@ TEST(WhatsApp, TipsBecomeRoutedCasesCountedUnderWhatsAppAndCitizensGetTheirTrack
                              "teksin_channel_whatsapp_messages_received_total{type=\"image\"} 1",
                              "teksin_channel_whatsapp_signature_failures_total{reason=\"mismatch\"} 1",
                              "teksin_channel_whatsapp_signature_failures_total{reason=\"missing\"} 1",
-                             "teksin_channel_whatsapp_statuses_total{status=\"read\"} 1"}) {
+                             "teksin_channel_whatsapp_statuses_total{status=\"read\"} 1",
+                             "teksin_channel_whatsapp_conversations_abandoned_total 1",
+                             "teksin_channel_whatsapp_contacts_published_total{outcome=\"answered_on_spot\"} 2"}) {
     EXPECT_NE(m.body.find(series), std::string::npos) << series << "\n" << m.body;
   }
 
-  // Phone numbers and names stay in the channel: not in any log.
+  // Phone numbers and names stay in the channel: not in any log, not even inside message ids
+  // (a "wamid." id is base64 of a structure holding the sender's number).
   for (const std::string key : {"whatsapp", "intake-1", "routing-1", "analytics-1", "open311"}) {
     std::string log = suite.process(key).LogTail(1 << 20);
-    for (const auto& c : {ayse, mehmet, zeynep, ali}) {
+    EXPECT_EQ(log.find("wamid"), std::string::npos) << key;
+    for (const auto& c : {ayse, mehmet, zeynep, ali, hatice}) {
       EXPECT_EQ(log.find(c.wa_id.substr(2)), std::string::npos) << key;
       EXPECT_EQ(log.find(c.name), std::string::npos) << key;
     }

@@ -263,5 +263,37 @@ TEST_F(DialogueTest, SuggestionsComeFromTheCatalogueKeywordsOnly) {
   EXPECT_EQ(s[0]->code, "sokak-lambasi");
 }
 
+TEST(ConversationJson, WhatIsStoredBetweenMessagesReadsBackWhole) {
+  Conversation c;
+  c.conversation_id = "conv";
+  c.case_id = "case";
+  c.tracking_code = "7KQ2M-X9D4F";
+  c.event_id = "event";
+  c.started_at_us = 1779433200000000;
+  c.updated_at_us = 1779433260000000;
+  c.text = "Çöp alınmadı\nüç gündür";
+  c.category = "cop-alinmadi";
+  c.has_coordinates = true;
+  c.lat = 36.7846123;
+  c.lon = 34.5287456;
+  c.address = "Mezitli";
+  c.district = "Mezitli";
+  c.media_ids = {"m1", "m2"};
+  c.awaiting = "category";
+  c.group = 3;
+  c.page = 1;
+  c.browse = true;
+  c.menu = {"c:cop-alinmadi", "m:all"};
+  c.last_message_id = "wamid.1";
+  c.messages = 4;
+  auto back = ConversationFromJson(ToJson(c).dump());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(ToJson(*back), ToJson(c));
+  EXPECT_DOUBLE_EQ(back->lat, 36.7846123);
+  EXPECT_FALSE(ConversationFromJson("{}").ok());
+  EXPECT_FALSE(ConversationFromJson("not json").ok());
+  EXPECT_FALSE(ConversationFromJson(R"({"conversation_id":"a","case_id":"b","event_id":"c","messages":"x"})").ok());
+}
+
 }  // namespace
 }  // namespace teksin::channel_whatsapp
