@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/phone.h"
 #include "common/status.h"
+#include "common/turkish_text.h"
 #include "events/envelope.h"
 
 namespace teksin::channel_open311 {
@@ -101,12 +102,20 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   }
   c.mutable_location()->set_address(address);
   c.mutable_location()->set_address_id(address_id);
-  std::string district = Param(p, "district");  // Teksin extension: the app's district picker
-  if (!district.empty()) c.mutable_location()->set_district(district);
-  // No geocoder here: an address alone cannot be placed in a district, and intake would refuse it.
-  if (!c.location().has_coordinates() && district.empty()) {
-    return absl::InvalidArgumentError(
-        "address_string or address_id alone cannot be located: send lat and long, or district");
+  // Teksin extension: the app's district picker ("Yenişehir", "YENİŞEHİR", "yenisehir").
+  std::string district = Param(p, "district");
+  if (!district.empty()) {
+    auto known = common::FindDistrict(district);
+    if (!known) return absl::InvalidArgumentError(absl::StrCat("district \"", district, "\" is not a district of Mersin"));
+    c.mutable_location()->set_district(*known);
+  } else if (!c.location().has_coordinates()) {
+    // No geocoder: an address is placed by the district it names ("... Cumhuriyet Mah., Tarsus").
+    auto named = common::FindDistrict(address);
+    if (!named) {
+      return absl::InvalidArgumentError(
+          "the address names no district of Mersin: send lat and long, or district");
+    }
+    c.mutable_location()->set_district(*named);
   }
 
   std::string description = Param(p, "description");

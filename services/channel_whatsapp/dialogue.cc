@@ -7,9 +7,16 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "channel_whatsapp/turkish_text.h"
+#include "common/turkish_text.h"
 
 namespace teksin::channel_whatsapp {
+
+using common::FindDistrict;
+using common::MatchKey;
+using common::MersinDistricts;
+using common::TruncateUtf8;
+using common::TurkishLower;
+using common::Utf8Length;
 
 const char kRateLimitedText[] =
     "Kısa sürede çok sayıda mesaj gönderdiniz. Lütfen birkaç dakika sonra tekrar yazın. "

@@ -189,12 +189,27 @@ TEST_F(Open311ServiceTest, WebFormWithAnAddressOnly) {
   EXPECT_EQ(View(a.service_request_id)["service_name"], "Local street / pavement defect");
 }
 
-TEST_F(Open311ServiceTest, AnAddressAloneCannotBeLocated) {
+TEST_F(Open311ServiceTest, AnAddressIsPlacedByTheDistrictItNames) {
+  Params p = Without(Without(AppSubmission(), "lat"), "long");
+  p.emplace("address_string", "Cumhuriyet Mah. 1234 Sk. No 5, YENİŞEHİR");
+  ASSERT_TRUE(service_.Submit(p).ok());
+  EXPECT_EQ(PublishedCase().location().district(), "Yenişehir");
+}
+
+TEST_F(Open311ServiceTest, AnAddressNamingNoDistrictCannotBeLocated) {
   Params p = Without(Without(AppSubmission(), "lat"), "long");
   p.emplace("address_string", "Cumhuriyet Mah. 1234 Sk. No 5");
   auto r = service_.Submit(p);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("send lat and long, or district"), std::string::npos);
+  EXPECT_EQ(publisher_.size(), 0u);
+}
+
+TEST_F(Open311ServiceTest, AnUnknownDistrictIsRefused) {
+  Params p = Without(Without(AppSubmission(), "lat"), "long");
+  p.emplace("address_string", "Atatürk Cd.");
+  p.emplace("district", "Seyhan");
+  EXPECT_EQ(service_.Submit(p).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(publisher_.size(), 0u);
 }
 

@@ -2,12 +2,19 @@
 // list messages within WhatsApp's limits, and cancelling.
 #include "channel_whatsapp/dialogue.h"
 
-#include "channel_whatsapp/turkish_text.h"
+#include "common/turkish_text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/reference_data.h"
 
 namespace teksin::channel_whatsapp {
+
+using common::FindDistrict;
+using common::MatchKey;
+using common::MersinDistricts;
+using common::TruncateUtf8;
+using common::TurkishLower;
+using common::Utf8Length;
 namespace {
 
 using ::testing::Contains;

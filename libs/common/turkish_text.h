@@ -1,4 +1,4 @@
-// Turkish text helpers for the WhatsApp dialogue: case folding done by hand (the C library's
+// Turkish text helpers for every channel: case folding done by hand (the C library's
 // tolower knows nothing of İ/ı), a diacritic-free match key, the 13 districts of Mersin, and
 // UTF-8-safe truncation for WhatsApp's length limits.
 #pragma once
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace teksin::channel_whatsapp {
+namespace teksin::common {
 
 // Turkish lower case: "I" → "ı", "İ" → "i", Ç Ğ Ö Ş Ü Â Î Û → ç ğ ö ş ü â î û, ASCII A-Z
 // (except I) → a-z. Everything else is copied unchanged; invalid UTF-8 bytes too.
@@ -32,4 +32,4 @@ std::optional<std::string> FindDistrict(std::string_view text);
 std::string TruncateUtf8(std::string_view utf8, size_t max_chars);
 size_t Utf8Length(std::string_view utf8);
 
-}  // namespace teksin::channel_whatsapp
+}  // namespace teksin::common

@@ -1,6 +1,6 @@
 // Turkish case folding by hand (İ/i and I/ı are different letters), district names as citizens
 // type them, and UTF-8-safe truncation for WhatsApp's limits.
-#include "channel_whatsapp/turkish_text.h"
+#include "common/turkish_text.h"
 
 #include <set>
 
@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "support/reference_data.h"
 
-namespace teksin::channel_whatsapp {
+namespace teksin::common {
 namespace {
 
 TEST(TurkishLower, DottedAndDotlessIAreDifferentLetters) {
@@ -81,4 +81,4 @@ TEST(TruncateUtf8, CountsCharactersNotBytesAndNeverSplitsOne) {
 }
 
 }  // namespace
-}  // namespace teksin::channel_whatsapp
+}  // namespace teksin::common

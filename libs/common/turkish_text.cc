@@ -1,9 +1,9 @@
-#include "channel_whatsapp/turkish_text.h"
+#include "common/turkish_text.h"
 
 #include <cstdint>
 #include <set>
 
-namespace teksin::channel_whatsapp {
+namespace teksin::common {
 namespace {
 
 constexpr uint32_t kInvalid = 0xFFFFFFFF;
@@ -196,4 +196,4 @@ std::string TruncateUtf8(std::string_view s, size_t max_chars) {
   return out;
 }
 
-}  // namespace teksin::channel_whatsapp
+}  // namespace teksin::common
