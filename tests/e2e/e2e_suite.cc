@@ -136,6 +136,15 @@ std::string E2eSuite::Submit(const std::string& service_code, double lat, double
   return j[0].value("service_request_id", "");
 }
 
+ServiceProcess& E2eSuite::StartExtraAnalytics(const std::string& instance,
+                                              std::map<std::string, std::string> env) {
+  std::string key = "analytics-" + instance;
+  int port = http_ports_.count(key) ? http_ports_[key] : FreePort();
+  env["ANALYTICS_HTTP_PORT"] = std::to_string(port);
+  env["ANALYTICS_GRPC_PORT"] = std::to_string(FreePort());
+  return Start(key, "analytics/analytics", port, env);
+}
+
 nlohmann::json E2eSuite::Summary() { return HttpGet(analytics_port_, "/v1/summary").Json(); }
 
 nlohmann::json E2eSuite::Request(const std::string& tracking_code) {

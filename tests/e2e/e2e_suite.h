@@ -33,6 +33,9 @@ class E2eSuite {
   ServiceProcess& StartIntake(const std::string& instance = "1");
   ServiceProcess& StartRouting(const std::string& instance = "1");
   ServiceProcess& StartAnalytics(const std::string& instance = "1");
+  // Another analytics on its own port (http_port("analytics-<instance>")), e.g. a replay into a
+  // fresh namespace and consumer group.
+  ServiceProcess& StartExtraAnalytics(const std::string& instance, std::map<std::string, std::string> env);
   ServiceProcess& StartWorker(const std::string& unit, const std::string& instance = "1");
   // Waits until /healthz answers 200.
   void WaitHealthy(const std::string& key);
