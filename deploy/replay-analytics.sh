@@ -18,14 +18,15 @@ live_url="$(read_env_value "${SUITE}/suite.env" ANALYTICS_URL)"
 brokers="$(read_env_value "${SUITE}/suite.env" KAFKA_BROKERS)"
 redis_url="$(read_env_value "${SUITE}/suite.env" REDIS_URL)"
 stamp="$(date +%Y%m%d%H%M%S)"
+prefix="${TEKSIN_TOPIC_PREFIX:-teksin}"
 port="$(free_port)"
 grpc_port="$(free_port)"
 SHARED_DIR="${TEKSIN_SHARED_DIR:-$(cd "${TEKSIN_ROOT}/.." && pwd -P)/shared}"
 
-info "replaying every topic into namespace teksin:an-${stamp} (group teksin.analytics.replay-${stamp})"
+info "replaying every topic into namespace ${prefix}:an-${stamp} (group ${prefix}.analytics.replay-${stamp})"
 env TEKSIN_KAFKA_BROKERS="${brokers}" TEKSIN_REDIS_URL="${redis_url}" \
   TEKSIN_CONFIG_DIR="${TEKSIN_ROOT}/deploy/config" TEKSIN_SHARED_DIR="${SHARED_DIR}" \
-  ANALYTICS_NAMESPACE="teksin:an-${stamp}" ANALYTICS_GROUP_SUFFIX="replay-${stamp}" \
+  TEKSIN_TOPIC_PREFIX="${prefix}" ANALYTICS_NAMESPACE="${prefix}:an-${stamp}" ANALYTICS_GROUP_SUFFIX="replay-${stamp}" \
   ANALYTICS_HTTP_PORT="${port}" ANALYTICS_GRPC_PORT="${grpc_port}" \
   setsid "${TEKSIN_BUILD_DIR:-${TEKSIN_ROOT}/build}/services/analytics/analytics" \
   >>"${SUITE}/logs/analytics-replay.log" 2>&1 </dev/null &

@@ -170,6 +170,14 @@ absl::StatusOr<Reply> RedisClient::Command(const std::vector<std::string>& args)
   Reply reply = std::move((*r)[0]);
   if (reply.type == Reply::Type::kError) {
     errors_->With({"reply"}).Inc();
+    // A server loading its data, busy with a script, read-only after a failover or out of memory
+    // will answer later: transient. Anything else is a wrong command: permanent.
+    for (const char* transient : {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "OOM",
+                                  "CLUSTERDOWN"}) {
+      if (reply.str.rfind(transient, 0) == 0) {
+        return absl::UnavailableError(absl::StrCat("redis ", args[0], ": ", reply.str));
+      }
+    }
     return absl::FailedPreconditionError(absl::StrCat("redis ", args[0], ": ", reply.str));
   }
   return reply;

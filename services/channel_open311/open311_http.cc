@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/time/time.h"
 #include "catalogue/catalogue.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "httplib.h"
@@ -330,7 +331,11 @@ void RegisterOpen311Routes(httplib::Server& server, Open311Service& service) {
     RequestQuery q;
     std::string ids = req.get_param_value("service_request_id");
     for (absl::string_view id : absl::StrSplit(ids, ',', absl::SkipWhitespace())) {
-      q.ids.emplace_back(absl::StripAsciiWhitespace(id));
+      std::string normalized;
+      if (!common::NormalizeTrackingCode(std::string(absl::StripAsciiWhitespace(id)), &normalized)) {
+        return Error(res, xml, 400, absl::StrCat("\"", std::string(id), "\" is not a service_request_id"));
+      }
+      q.ids.push_back(normalized);
     }
     q.service_code = req.get_param_value("service_code");
     q.status = req.get_param_value("status");
@@ -342,6 +347,13 @@ void RegisterOpen311Routes(httplib::Server& server, Open311Service& service) {
     if (!end.empty() && !ParseW3c(end, &q.end)) return Error(res, xml, 400, "end_date is not a W3C date-time");
     if (!start.empty() && !ParseW3c(start, &q.start)) {
       return Error(res, xml, 400, "start_date is not a W3C date-time");
+    }
+    // The spec: a list of ids overrides every other argument.
+    if (!q.ids.empty()) {
+      q.service_code.clear();
+      q.status.clear();
+      q.start = absl::InfinitePast();
+      q.end = absl::InfiniteFuture();
     }
     // The spec's defaults: the last 90 days, at most 1,000 requests.
     if (q.ids.empty() && start.empty()) {

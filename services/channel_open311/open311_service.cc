@@ -61,10 +61,11 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   std::string idem = Param(p, "idempotency_key");
   if (idem.size() > 200) return absl::InvalidArgumentError("Idempotency-Key is longer than 200 characters");
   const std::string idem_key = idem.empty() ? "" : absl::StrCat("o311:", client, ":", common::Sha256Hex(idem));
+  // Redis guards fail open: a Redis outage must not stop citizens' requests (Kafka is the record).
   if (idempotency_ && !idem_key.empty()) {
     auto seen = idempotency_->Get(idem_key);
-    if (!seen.ok()) return seen.status();
-    if (seen->has_value()) {
+    if (!seen.ok()) common::LogWarn("idempotency check skipped", {{"error", seen.status().ToString()}});
+    if (seen.ok() && seen->has_value()) {
       nlohmann::json j = nlohmann::json::parse(**seen, nullptr, false);
       if (!j.is_discarded()) {
         return Accepted{j.value("id", ""), j.value("case_id", ""), j.value("notice", "")};
@@ -74,8 +75,8 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   if (limiter_) {
     auto d = limiter_->Hit("o311:client:" + client, options_.client_limit_per_minute,
                            absl::Minutes(1), clock_.Now());
-    if (!d.ok()) return d.status();
-    if (!d->allowed) return RateLimited(d->retry_after_seconds, "client");
+    if (!d.ok()) common::LogWarn("rate limit skipped", {{"error", d.status().ToString()}});
+    if (d.ok() && !d->allowed) return RateLimited(d->retry_after_seconds, "client");
   }
   std::string code = Param(p, "service_code");
   if (code.empty()) return absl::InvalidArgumentError("service_code is required");
@@ -133,8 +134,8 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
     if (limiter_) {
       auto d = limiter_->Hit("o311:citizen:" + c.citizen_key(), options_.citizen_limit_per_hour,
                              absl::Hours(1), clock_.Now());
-      if (!d.ok()) return d.status();
-      if (!d->allowed) return RateLimited(d->retry_after_seconds, "citizen");
+      if (!d.ok()) common::LogWarn("rate limit skipped", {{"error", d.status().ToString()}});
+      if (d.ok() && !d->allowed) return RateLimited(d->retry_after_seconds, "citizen");
     }
   }
   std::string age = Param(p, "age_group");
@@ -179,7 +180,10 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   for (int attempt = 0; idempotency_ && attempt < 5; ++attempt) {
     auto owner = idempotency_->Remember("tracking:" + c.tracking_code(), c.case_id(),
                                         absl::Hours(24 * 3650));
-    if (!owner.ok()) return owner.status();
+    if (!owner.ok()) {
+      common::LogWarn("tracking code not reserved", {{"error", owner.status().ToString()}});
+      break;
+    }
     if (*owner == c.case_id()) break;
     c.set_tracking_code(common::NewTrackingCode());
   }

@@ -53,9 +53,12 @@ TEST(Prometheus, ScrapesTheSuiteAndAnswersQueries) {
   ASSERT_TRUE(scraped) << result.dump() << "\n" << runner.LogTail();
   EXPECT_EQ(result["data"]["result"][0]["value"][1], "1");
   EXPECT_EQ(result["data"]["result"][0]["metric"]["job"], "routing");
-  // Both targets are up, and the alert rules loaded.
-  auto up = HttpGet(port, "/api/v1/query?query=sum(up)").Json();
-  EXPECT_EQ(up["data"]["result"][0]["value"][1], "2") << up.dump();
+  // Both targets are scraped and up (each on its own first scrape), and the alert rules loaded.
+  nlohmann::json up;
+  EXPECT_TRUE(WaitUntil([&] {
+    up = HttpGet(port, "/api/v1/query?query=sum(up)").Json();
+    return !up["data"]["result"].empty() && up["data"]["result"][0]["value"][1] == "2";
+  }, std::chrono::seconds(30))) << up.dump();
   auto rules = HttpGet(port, "/api/v1/rules").Json();
   EXPECT_FALSE(rules["data"]["groups"].empty()) << rules.dump();
   EXPECT_EQ(runner.Stop(), 0);
