@@ -134,6 +134,11 @@ void Runtime::RunConsumer(std::unique_ptr<kafka::KafkaEventConsumer> consumer,
   consumers_.push_back(std::move(running));
 }
 
+int Runtime::Fail(const std::string& what, const absl::Status& status) const {
+  common::LogError(what, {{"error", status.ToString()}});
+  return 1;
+}
+
 int Runtime::WaitForShutdownAndStop() {
   sigset_t set;
   sigemptyset(&set);

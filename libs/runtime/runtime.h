@@ -58,6 +58,9 @@ class Runtime {
   void RunConsumer(std::unique_ptr<kafka::KafkaEventConsumer> consumer,
                    events::EventHandler& handler);
 
+  // Logs why the service cannot start and returns the process exit code for it (1).
+  int Fail(const std::string& what, const absl::Status& status) const;
+
   // Blocks until SIGTERM/SIGINT (or a consumer failed), then shuts down in order: stop taking
   // requests, stop consumers (they commit and leave their groups), flush the producer.
   int WaitForShutdownAndStop();

@@ -58,15 +58,9 @@ int Run() {
   all.push_back(topics.IntakeCases());
   all.push_back(topics.RoutingDecisions());
   all.push_back(topics.DepartmentUpdates());
-  if (auto s = rt.EnsureTopics(all); !s.ok()) {
-    common::LogError("cannot create topics", {{"error", s.ToString()}});
-    return 1;
-  }
+  if (auto s = rt.EnsureTopics(all); !s.ok()) return rt.Fail("cannot create topics", s);
   auto redis = rt.NewRedis();
-  if (!redis.ok()) {
-    common::LogError("redis", {{"error", redis.status().ToString()}});
-    return 1;
-  }
+  if (!redis.ok()) return rt.Fail("redis", redis.status());
   RedisCountsStore store(**redis, ns, seen_ttl);
   AnalyticsService service(store);
   AnalyticsGrpc grpc_service(service);
@@ -96,20 +90,11 @@ int Run() {
   std::vector<std::string> subscription{topics.ChannelContactsPattern(), topics.IntakeCases(),
                                         topics.RoutingDecisions(), topics.DepartmentUpdates()};
   auto consumer = rt.NewConsumer(subscription, group);
-  if (!consumer.ok()) {
-    common::LogError("kafka consumer", {{"error", consumer.status().ToString()}});
-    return 1;
-  }
+  if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto http_port = rt.StartHttp();
-  if (!http_port.ok()) {
-    common::LogError("http", {{"error", http_port.status().ToString()}});
-    return 1;
-  }
+  if (!http_port.ok()) return rt.Fail("http", http_port.status());
   auto bound = rt.StartGrpc({&grpc_service}, grpc_port);
-  if (!bound.ok()) {
-    common::LogError("grpc", {{"error", bound.status().ToString()}});
-    return 1;
-  }
+  if (!bound.ok()) return rt.Fail("grpc", bound.status());
   rt.RunConsumer(std::move(*consumer), service);
   common::LogInfo("analytics running", {{"namespace", ns}});
   return rt.WaitForShutdownAndStop();

@@ -69,20 +69,11 @@ int Run() {
   auto consumer = rt.NewConsumer({topics.ChannelContactsPattern(), topics.IntakeCases(),
                                   topics.RoutingDecisions(), topics.DepartmentUpdates()},
                                  "projection");
-  if (!consumer.ok()) {
-    common::LogError("kafka consumer", {{"error", consumer.status().ToString()}});
-    return 1;
-  }
+  if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto http_port = rt.StartHttp();
-  if (!http_port.ok()) {
-    common::LogError("http", {{"error", http_port.status().ToString()}});
-    return 1;
-  }
+  if (!http_port.ok()) return rt.Fail("http", http_port.status());
   auto grpc_port = rt.StartGrpc({&grpc_service}, config->grpc_port);
-  if (!grpc_port.ok()) {
-    common::LogError("grpc", {{"error", grpc_port.status().ToString()}});
-    return 1;
-  }
+  if (!grpc_port.ok()) return rt.Fail("grpc", grpc_port.status());
   rt.RunConsumer(std::move(*consumer), service);
   common::LogInfo("channel_callcenter running",
                   {{"http_port", *http_port}, {"grpc_port", *grpc_port},

@@ -50,10 +50,7 @@ int Run() {
   const std::string own = topics.ChannelContacts("open311");
   std::vector<std::string> lifecycle{own, topics.IntakeCases(), topics.RoutingDecisions(),
                                      topics.DepartmentUpdates()};
-  if (auto s = rt.EnsureTopics(lifecycle); !s.ok()) {
-    common::LogError("cannot create topics", {{"error", s.ToString()}});
-    return 1;
-  }
+  if (auto s = rt.EnsureTopics(lifecycle); !s.ok()) return rt.Fail("cannot create topics", s);
   auto publisher = rt.Publisher();
   auto redis = rt.NewRedis();
   if (!publisher.ok() || !redis.ok()) {
@@ -72,15 +69,9 @@ int Run() {
 
   // The status projection: its own group, so it reads every case event.
   auto consumer = rt.NewConsumer(lifecycle, "projection");
-  if (!consumer.ok()) {
-    common::LogError("kafka consumer", {{"error", consumer.status().ToString()}});
-    return 1;
-  }
+  if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto port = rt.StartHttp();
-  if (!port.ok()) {
-    common::LogError("http", {{"error", port.status().ToString()}});
-    return 1;
-  }
+  if (!port.ok()) return rt.Fail("http", port.status());
   rt.RunConsumer(std::move(*consumer), service);
   common::LogInfo("channel_open311 running", {{"port", *port}});
   return rt.WaitForShutdownAndStop();

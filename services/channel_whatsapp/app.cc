@@ -121,8 +121,7 @@ int Run() {
   }
   const auto& topics = rt.topics();
   if (auto s = rt.EnsureTopics({topics.ChannelContacts("whatsapp")}); !s.ok()) {
-    common::LogError("cannot create topics", {{"error", s.ToString()}});
-    return 1;
+    return rt.Fail("cannot create topics", s);
   }
   auto publisher = rt.Publisher();
   auto redis = rt.NewRedis();
@@ -145,10 +144,7 @@ int Run() {
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
 
   auto port = rt.StartHttp();
-  if (!port.ok()) {
-    common::LogError("http", {{"error", port.status().ToString()}});
-    return 1;
-  }
+  if (!port.ok()) return rt.Fail("http", port.status());
   Sweeper sweeper(service, sweep_every);
   common::LogInfo("channel_whatsapp running", {{"port", *port}, {"webhook_path", webhook_path}});
   int code = rt.WaitForShutdownAndStop();

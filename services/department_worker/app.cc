@@ -33,8 +33,7 @@ int Run() {
   const auto& topics = rt.topics();
   const std::string task_topic = topics.RoutingTasks(unit);
   if (auto s = rt.EnsureTopics({task_topic, topics.DepartmentUpdates()}); !s.ok()) {
-    common::LogError("cannot create topics", {{"error", s.ToString()}});
-    return 1;
+    return rt.Fail("cannot create topics", s);
   }
   auto publisher = rt.Publisher();
   auto redis = rt.NewRedis();
@@ -58,20 +57,11 @@ int Run() {
 
   // The group is per unit: each unit's workers share its task partitions among themselves.
   auto consumer = rt.NewConsumer({task_topic, topics.DepartmentUpdates()}, unit);
-  if (!consumer.ok()) {
-    common::LogError("kafka consumer", {{"error", consumer.status().ToString()}});
-    return 1;
-  }
+  if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto http_port = rt.StartHttp();
-  if (!http_port.ok()) {
-    common::LogError("http", {{"error", http_port.status().ToString()}});
-    return 1;
-  }
+  if (!http_port.ok()) return rt.Fail("http", http_port.status());
   auto bound = rt.StartGrpc({&staff}, grpc_port);
-  if (!bound.ok()) {
-    common::LogError("grpc", {{"error", bound.status().ToString()}});
-    return 1;
-  }
+  if (!bound.ok()) return rt.Fail("grpc", bound.status());
   rt.RunConsumer(std::move(*consumer), worker);
   common::LogInfo("department worker running",
                   {{"unit", unit}, {"grpc_port", *bound}, {"http_port", *http_port}});

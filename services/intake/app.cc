@@ -43,22 +43,13 @@ int Run() {
   }
   std::vector<std::string> all = channel_topics;
   all.push_back(topics.IntakeCases());
-  if (auto s = rt.EnsureTopics(all); !s.ok()) {
-    common::LogError("cannot create topics", {{"error", s.ToString()}});
-    return 1;
-  }
+  if (auto s = rt.EnsureTopics(all); !s.ok()) return rt.Fail("cannot create topics", s);
   auto publisher = rt.Publisher();
-  if (!publisher.ok()) {
-    common::LogError("kafka producer", {{"error", publisher.status().ToString()}});
-    return 1;
-  }
+  if (!publisher.ok()) return rt.Fail("kafka producer", publisher.status());
   IntakeService service(*catalogue, *districts, topics, **publisher, common::SystemClock::Get());
   // Subscribe by pattern so a new channel's topic is picked up without a restart.
   auto consumer = rt.NewConsumer({topics.ChannelContactsPattern()});
-  if (!consumer.ok()) {
-    common::LogError("kafka consumer", {{"error", consumer.status().ToString()}});
-    return 1;
-  }
+  if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   if (auto port = rt.StartHttp(); !port.ok()) {
     common::LogError("http", {{"error", port.status().ToString()}});
     return 1;

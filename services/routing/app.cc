@@ -50,23 +50,14 @@ int Run() {
   std::vector<std::string> all{topics.IntakeCases(), topics.RoutingDecisions(),
                                topics.DepartmentUpdates()};
   for (const auto& o : rules->owners()) all.push_back(topics.RoutingTasks(o.id));
-  if (auto s = rt.EnsureTopics(all); !s.ok()) {
-    common::LogError("cannot create topics", {{"error", s.ToString()}});
-    return 1;
-  }
+  if (auto s = rt.EnsureTopics(all); !s.ok()) return rt.Fail("cannot create topics", s);
   auto publisher = rt.Publisher();
-  if (!publisher.ok()) {
-    common::LogError("kafka producer", {{"error", publisher.status().ToString()}});
-    return 1;
-  }
+  if (!publisher.ok()) return rt.Fail("kafka producer", publisher.status());
   auto rules_ptr = std::make_shared<const catalogue::RoutingRules>(std::move(*rules));
   RoutingService service(*catalogue, rules_ptr, *calendar, topics, **publisher,
                          common::SystemClock::Get(), options);
   auto consumer = rt.NewConsumer({topics.IntakeCases(), topics.DepartmentUpdates()});
-  if (!consumer.ok()) {
-    common::LogError("kafka consumer", {{"error", consumer.status().ToString()}});
-    return 1;
-  }
+  if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   if (auto port = rt.StartHttp(); !port.ok()) {
     common::LogError("http", {{"error", port.status().ToString()}});
     return 1;
