@@ -40,4 +40,12 @@ std::string CitizenKey(std::string_view secret, std::string_view e164) {
   return absl::StrCat("ck1_", HmacSha256Hex(secret, e164).substr(0, 40));
 }
 
+std::string ReadCitizenKeySecret(EnvReader& env) {
+  std::string secret = env.Required("TEKSIN_CITIZEN_KEY_SECRET");
+  if (!secret.empty() && secret.size() < 16) {
+    env.Reject("TEKSIN_CITIZEN_KEY_SECRET", "must be at least 16 characters");
+  }
+  return secret;
+}
+
 }  // namespace teksin::common

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "common/env.h"
 
 namespace teksin::common {
 
@@ -15,5 +16,10 @@ absl::StatusOr<std::string> NormalizeTurkishPhone(std::string_view raw);
 // The citizen key: HMAC-SHA256 of the E.164 number under the deployment's secret, hex, prefixed
 // "ck1_" so that a key version change is visible. The same person gets the same key on every channel.
 std::string CitizenKey(std::string_view secret, std::string_view e164);
+
+// Reads TEKSIN_CITIZEN_KEY_SECRET, which every channel needs (the same value everywhere, so that a
+// citizen is recognised across channels): required, at least 16 characters. Problems are
+// recorded in `env` and reported by its Finish().
+std::string ReadCitizenKeySecret(EnvReader& env);
 
 }  // namespace teksin::common

@@ -1,6 +1,8 @@
 #include "channel_callcenter/config.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/phone.h"
+#include "common/status.h"
 
 namespace teksin::channel_callcenter {
 
@@ -8,7 +10,7 @@ absl::StatusOr<CallCenterConfig> ReadCallCenterConfig(common::EnvReader& env,
                                                       const common::CommonConfig& common) {
   CallCenterConfig c;
   c.grpc_port = static_cast<int>(env.Int("CALLCENTER_GRPC_PORT", 9313, 0, 65535));
-  c.citizen_key_secret = env.Required("TEKSIN_CITIZEN_KEY_SECRET");
+  c.citizen_key_secret = common::ReadCitizenKeySecret(env);
   c.rate_limit = static_cast<int>(env.Int("CALLCENTER_RATE_LIMIT", 120, 1, 1000000));
   c.rate_window = absl::Seconds(env.Int("CALLCENTER_RATE_WINDOW_SECONDS", 60, 1, 86400));
   c.idempotency_ttl = absl::Hours(env.Int("CALLCENTER_IDEMPOTENCY_TTL_HOURS", 24, 1, 24 * 30));
@@ -17,13 +19,7 @@ absl::StatusOr<CallCenterConfig> ReadCallCenterConfig(common::EnvReader& env,
   c.boundaries_file = env.String(
       "CALLCENTER_BOUNDARIES_FILE",
       absl::StrCat(common.shared_dir, "/data/mersin-boundaries/mersin-districts.geojson"));
-  absl::Status s = env.Finish();
-  std::string errors = s.ok() ? "" : std::string(s.message());
-  if (!c.citizen_key_secret.empty() && c.citizen_key_secret.size() < 16) {
-    absl::StrAppend(&errors, errors.empty() ? "" : "; ",
-                    "TEKSIN_CITIZEN_KEY_SECRET must be at least 16 characters");
-  }
-  if (!errors.empty()) return absl::InvalidArgumentError(errors);
+  RETURN_IF_ERROR(env.Finish());
   return c;
 }
 

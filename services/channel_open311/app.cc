@@ -8,6 +8,7 @@
 #include "channel/guards.h"
 #include "channel_open311/redis_request_store.h"
 #include "common/log.h"
+#include "common/phone.h"
 #include "runtime/runtime.h"
 
 namespace teksin::channel_open311 {
@@ -26,16 +27,11 @@ int Run() {
       static_cast<int>(env.Int("OPEN311_CLIENT_LIMIT_PER_MINUTE", 600, 1, 1000000));
   options.citizen_limit_per_hour =
       static_cast<int>(env.Int("OPEN311_CITIZEN_LIMIT_PER_HOUR", 20, 1, 1000000));
-  options.citizen_key_secret = env.Required("TEKSIN_CITIZEN_KEY_SECRET");
+  options.citizen_key_secret = common::ReadCitizenKeySecret(env);
   std::string catalogue_file = env.String("TEKSIN_CATALOGUE_FILE",
                                           rt.config().config_dir + "/service-catalogue.json");
   if (auto s = env.Finish(); !s.ok()) {
     common::LogError("bad configuration", {{"error", std::string(s.message())}});
-    return 2;
-  }
-  if (options.citizen_key_secret.size() < 16) {
-    common::LogError("bad configuration",
-                     {{"error", "TEKSIN_CITIZEN_KEY_SECRET must be at least 16 characters"}});
     return 2;
   }
   if (options.api_keys.empty()) {

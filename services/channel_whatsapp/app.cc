@@ -12,6 +12,7 @@
 #include "channel_whatsapp/whatsapp_http.h"
 #include "channel_whatsapp/whatsapp_service.h"
 #include "common/log.h"
+#include "common/phone.h"
 #include "httplib.h"
 #include "runtime/runtime.h"
 
@@ -74,7 +75,7 @@ int Run() {
   DispatcherOptions dispatch;
   dispatch.workers = static_cast<int>(env.Int("WHATSAPP_REPLY_WORKERS", 2, 1, 64));
   WhatsAppOptions options;
-  options.citizen_key_secret = env.Required("TEKSIN_CITIZEN_KEY_SECRET");
+  options.citizen_key_secret = common::ReadCitizenKeySecret(env);
   options.rate_limit = static_cast<int>(env.Int("WHATSAPP_RATE_LIMIT", 20, 1, 100000));
   options.rate_window = absl::Seconds(env.Int("WHATSAPP_RATE_WINDOW_SECONDS", 60, 1, 86400));
   options.abandon_after =
@@ -88,11 +89,6 @@ int Run() {
                                           rt.config().config_dir + "/service-catalogue.json");
   if (auto s = env.Finish(); !s.ok()) {
     common::LogError("bad configuration", {{"error", std::string(s.message())}});
-    return 2;
-  }
-  if (options.citizen_key_secret.size() < 16) {
-    common::LogError("bad configuration",
-                     {{"error", "TEKSIN_CITIZEN_KEY_SECRET must be at least 16 characters"}});
     return 2;
   }
   if (webhook_path.empty() || webhook_path[0] != '/' || webhook_path == "/metrics" ||

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
+#include "e2e/cloud_api_recorder.h"
 #include "e2e/e2e_suite.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -18,46 +19,21 @@ namespace {
 
 namespace wa = teksin::testing::whatsapp;
 
-// Takes the Cloud API's place: keeps the text of every reply the channel sends.
-class ReplyRecorder {
- public:
-  ReplyRecorder() {
-    server_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      texts_.push_back(req.body);
-      res.set_content(R"({"messaging_product":"whatsapp","messages":[{"id":"wamid.out"}]})",
-                      "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+// The tracking codes in the replies the channel sent.
+std::vector<std::string> TrackingCodes(CloudApiRecorder& recorder) {
+  static const std::regex kCode("([0-9A-Z]{5}-[0-9A-Z]{5})");
+  std::vector<std::string> out;
+  for (const auto& call : recorder.calls()) {
+    std::string text = call.body.dump();
+    std::smatch m;
+    if (std::regex_search(text, m, kCode)) out.push_back(m[1]);
   }
-  ~ReplyRecorder() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_); }
-  std::vector<std::string> TrackingCodes() {
-    static const std::regex kCode("([0-9A-Z]{5}-[0-9A-Z]{5})");
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<std::string> out;
-    for (const auto& t : texts_) {
-      std::smatch m;
-      if (std::regex_search(t, m, kCode)) out.push_back(m[1]);
-    }
-    return out;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> texts_;
-};
+  return out;
+}
 
 TEST(ChannelsOutage, EveryChannelAcceptsWhileIntakeAndRoutingAreDownAndNothingIsLost) {
   E2eSuite suite("outage");
-  ReplyRecorder recorder;
+  CloudApiRecorder recorder;
   suite.StartRouting();
   suite.WaitHealthy("routing-1");
   suite.StartIntake();
@@ -121,8 +97,8 @@ TEST(ChannelsOutage, EveryChannelAcceptsWhileIntakeAndRoutingAreDownAndNothingIs
                        "Sokak lambası yanmıyor", now));
     post(wa::Location(from, "Vatandaş", absl::StrCat("wamid.outage", ++seq), pt->lat, pt->lon, "", "", now));
   }
-  ASSERT_TRUE(WaitUntil([&] { return recorder.TrackingCodes().size() == 2; }, std::chrono::seconds(30)));
-  for (const auto& c : recorder.TrackingCodes()) tracking.push_back(c);
+  ASSERT_TRUE(WaitUntil([&] { return TrackingCodes(recorder).size() == 2; }, std::chrono::seconds(30)));
+  for (const auto& c : TrackingCodes(recorder)) tracking.push_back(c);
   ASSERT_EQ(tracking.size(), 9u);
 
   // Analytics counts the contacts now; nothing is registered while intake is down.

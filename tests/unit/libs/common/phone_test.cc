@@ -1,5 +1,6 @@
 #include "common/phone.h"
 
+#include <map>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -88,6 +89,18 @@ TEST(CitizenKeyTest, IsVersionedHexAndNeverContainsTheNumber) {
   EXPECT_THAT(key, MatchesRegex("ck1_[0-9a-f]{40}"));
   EXPECT_THAT(key, Not(HasSubstr("5321234567")));
   EXPECT_THAT(key, Not(HasSubstr("905321234567")));
+}
+
+TEST(CitizenKeySecretTest, RequiredAndLongEnough) {
+  EnvReader ok(std::map<std::string, std::string>{{"TEKSIN_CITIZEN_KEY_SECRET", "0123456789abcdef"}});
+  EXPECT_EQ(ReadCitizenKeySecret(ok), "0123456789abcdef");
+  EXPECT_OK(ok.Finish());
+  EnvReader missing(std::map<std::string, std::string>{});
+  ReadCitizenKeySecret(missing);
+  EXPECT_THAT(std::string(missing.Finish().message()), HasSubstr("TEKSIN_CITIZEN_KEY_SECRET is required"));
+  EnvReader short_secret(std::map<std::string, std::string>{{"TEKSIN_CITIZEN_KEY_SECRET", "short"}});
+  ReadCitizenKeySecret(short_secret);
+  EXPECT_THAT(std::string(short_secret.Finish().message()), HasSubstr("at least 16 characters"));
 }
 
 }  // namespace
