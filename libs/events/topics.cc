@@ -32,6 +32,11 @@ std::string Topics::RoutingTasks(const std::string& unit) const {
 std::string Topics::DepartmentUpdates() const {
   return absl::StrCat(p_, ".department.updates.v1");
 }
+std::string Topics::IntakeEmergencies() const {
+  return absl::StrCat(p_, ".intake.emergencies.v1");
+}
+std::string Topics::CitizenFeedback() const { return absl::StrCat(p_, ".citizen.feedback.v1"); }
+std::string Topics::Notifications() const { return absl::StrCat(p_, ".notifications.v1"); }
 std::string Topics::DeadLetter(const std::string& topic) { return absl::StrCat(topic, ".dlq"); }
 std::string Topics::ConsumerGroup(const std::string& service) const {
   return absl::StrCat(p_, ".", service);

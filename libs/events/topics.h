@@ -17,6 +17,9 @@ class Topics {
   std::string RoutingDecisions() const;                         // <p>.routing.decisions.v1
   std::string RoutingTasks(const std::string& unit) const;        // <p>.routing.tasks.<unit>.v1
   std::string DepartmentUpdates() const;                        // <p>.department.updates.v1
+  std::string IntakeEmergencies() const;                        // <p>.intake.emergencies.v1
+  std::string CitizenFeedback() const;                          // <p>.citizen.feedback.v1
+  std::string Notifications() const;                            // <p>.notifications.v1
   static std::string DeadLetter(const std::string& topic);        // <topic>.dlq
   std::string ConsumerGroup(const std::string& service) const;    // <p>.<service>
   const std::string& prefix() const { return p_; }
