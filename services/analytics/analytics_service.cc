@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "catalogue/catalogue.h"
 #include "common/time_util.h"
@@ -14,6 +15,9 @@ namespace {
 using catalogue::AgeGroupName;
 using catalogue::CaseStatusName;
 using catalogue::ChannelName;
+
+// CaseClosed.reason when the citizen confirmed or rated the resolution (routing's contract).
+constexpr char kConfirmedByCitizen[] = "confirmed by citizen";
 
 std::string OrUnknown(const std::string& s) { return s.empty() ? "unknown" : s; }
 
@@ -29,6 +33,51 @@ void SetStatus(Effects& e, const v1::Envelope& env, const std::string& case_id,
                v1::CaseStatus status) {
   e.status = StatusUpdate{case_id, CaseStatusName(status),
                           absl::ToUnixMicros(common::FromProto(env.occurred_at()))};
+}
+
+const absl::TimeZone& Turkey() {
+  static const absl::TimeZone kTurkey = absl::FixedTimeZone(3 * 3600);
+  return kTurkey;
+}
+
+std::string CubeSafe(std::string s) {
+  std::replace(s.begin(), s.end(), '|', '/');
+  return s;
+}
+
+// The dimensions of a day-cube cell (ADR 0019); owner is empty for measures without one.
+struct CubeKey {
+  std::string district, neighbourhood, category, request_type, channel, age_group, owner;
+};
+
+CubeKey KeyOf(const v1::Case& c, bool with_owner) {
+  CubeKey k;
+  k.district = OrUnknown(c.location().district());
+  k.neighbourhood = c.location().neighbourhood();
+  k.category = OrUnknown(c.category());
+  k.request_type = catalogue::RequestTypeName(c.request_type());
+  k.channel = ChannelName(c.channel());
+  k.age_group = AgeGroupName(c.age_group());
+  if (with_owner) k.owner = c.owner().unit_id();
+  return k;
+}
+
+void Cube(Effects& e, absl::Time at, const CubeKey& k, const std::string& measure,
+          int64_t delta = 1) {
+  e.increments.push_back(
+      {absl::StrCat(kCubePrefix, DayOf(at)),
+       absl::StrJoin({measure, CubeSafe(k.district), CubeSafe(k.neighbourhood), CubeSafe(k.category),
+                      CubeSafe(k.request_type), CubeSafe(k.channel), CubeSafe(k.age_group),
+                      CubeSafe(k.owner)},
+                     "|"),
+       delta});
+}
+
+absl::Time OccurredAt(const v1::Envelope& env) { return common::FromProto(env.occurred_at()); }
+
+size_t BucketOf(double seconds) {
+  const auto& b = ResolutionBuckets();
+  return std::lower_bound(b.begin(), b.end(), seconds) - b.begin();
 }
 
 void ObserveResolution(Effects& e, const std::string& owner, double seconds) {
@@ -64,23 +113,6 @@ double Quantile(const std::map<std::string, int64_t>& h, double q) {
   return bounds.back();
 }
 
-v1::ResolutionTime ResolutionOf(const std::string& key, const std::map<std::string, int64_t>& h) {
-  v1::ResolutionTime r;
-  r.set_key(key);
-  auto it = h.find("count");
-  int64_t count = it == h.end() ? 0 : it->second;
-  r.set_count(count);
-  if (count > 0) {
-    auto s = h.find("sum_ms");
-    r.set_mean_seconds(static_cast<double>(s == h.end() ? 0 : s->second) / 1000.0 /
-                       static_cast<double>(count));
-    r.set_p50_seconds(Quantile(h, 0.5));
-    r.set_p90_seconds(Quantile(h, 0.9));
-    r.set_p99_seconds(Quantile(h, 0.99));
-  }
-  return r;
-}
-
 void FillDimension(const std::map<std::string, int64_t>& fields,
                    google::protobuf::RepeatedPtrField<v1::DimensionCount>* out) {
   std::map<std::string, v1::DimensionCount> rows;
@@ -100,6 +132,25 @@ void FillDimension(const std::map<std::string, int64_t>& fields,
 
 }  // namespace
 
+v1::ResolutionTime ResolutionOf(const std::string& key, const std::map<std::string, int64_t>& h) {
+  v1::ResolutionTime r;
+  r.set_key(key);
+  auto it = h.find("count");
+  int64_t count = it == h.end() ? 0 : it->second;
+  r.set_count(count);
+  if (count > 0) {
+    auto s = h.find("sum_ms");
+    r.set_mean_seconds(static_cast<double>(s == h.end() ? 0 : s->second) / 1000.0 /
+                       static_cast<double>(count));
+    r.set_p50_seconds(Quantile(h, 0.5));
+    r.set_p90_seconds(Quantile(h, 0.9));
+    r.set_p99_seconds(Quantile(h, 0.99));
+  }
+  return r;
+}
+
+std::string DayOf(absl::Time t) { return absl::FormatTime("%Y-%m-%d", t, Turkey()); }
+
 const std::vector<double>& ResolutionBuckets() {
   static const std::vector<double> kBounds = {
       1, 5, 15, 60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86400,
@@ -117,6 +168,14 @@ absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
       Total(e, "contacts");
       Dim(e, "channel", ChannelName(c.channel()), "contacts");
       if (c.outcome() == v1::CONTACT_OUTCOME_ANSWERED_ON_SPOT) Total(e, "answered_on_spot");
+      CubeKey k;
+      if (c.has_requested_case()) k = KeyOf(c.requested_case(), false);
+      else k = CubeKey{"unknown", "", "unknown", "unspecified", "", "unspecified", ""};
+      k.channel = ChannelName(c.channel());
+      Cube(e, OccurredAt(env), k, "contacts");
+      if (c.outcome() == v1::CONTACT_OUTCOME_ANSWERED_ON_SPOT) {
+        Cube(e, OccurredAt(env), k, "answered_on_spot");
+      }
       break;
     }
     case v1::Envelope::kCaseRegistered: {
@@ -127,6 +186,9 @@ absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
       Dim(e, "channel", ChannelName(c.channel()), "cases");
       Dim(e, "age_group", AgeGroupName(c.age_group()), "cases");
       Dim(e, "request_type", catalogue::RequestTypeName(c.request_type()), "cases");
+      CubeKey k = KeyOf(c, false);
+      Cube(e, OccurredAt(env), k, "cases");
+      if (env.case_registered().classification().triaged()) Cube(e, OccurredAt(env), k, "triaged");
       SetStatus(e, env, c.case_id(), v1::CASE_STATUS_REGISTERED);
       break;
     }
@@ -136,6 +198,9 @@ absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
       Dim(e, "channel", ChannelName(r.channel()), "rejected");
       Dim(e, "category", r.case_().category(), "rejected");
       Dim(e, "rejection", v1::RejectionCode_Name(r.code()), "rejected");
+      CubeKey k = KeyOf(r.case_(), false);
+      k.channel = ChannelName(r.channel());
+      Cube(e, OccurredAt(env), k, "rejected");
       SetStatus(e, env, r.case_id(), v1::CASE_STATUS_REJECTED);
       break;
     }
@@ -144,6 +209,9 @@ absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
       const auto& c = r.case_();
       // Every routing counts for the owner that received the task; the case counts once.
       Dim(e, "owner", c.owner().unit_id(), "routed");
+      CubeKey k = KeyOf(c, true);
+      Cube(e, OccurredAt(env), k, r.attempt() <= 1 ? "routed" : "reroutes");
+      if (r.forwarded()) Cube(e, OccurredAt(env), k, "forwarded");
       if (r.attempt() <= 1) {
         Total(e, "cases_routed");
         Dim(e, "district", c.location().district(), "routed");
@@ -180,16 +248,85 @@ absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
                                             common::FromProto(c.received_at()));
         ObserveResolution(e, c.owner().unit_id(), std::max(0.0, secs));
       }
+      absl::Time at = r.has_resolved_at() ? common::FromProto(r.resolved_at()) : OccurredAt(env);
+      CubeKey k = KeyOf(c, true);
+      Cube(e, at, k, "resolved");
+      if (c.has_received_at()) {
+        absl::Time received = common::FromProto(c.received_at());
+        double secs = std::max(0.0, absl::ToDoubleSeconds(at - received));
+        Cube(e, at, k, absl::StrCat("rb", BucketOf(secs)));
+        Cube(e, at, k, "rn");
+        Cube(e, at, k, "rms", static_cast<int64_t>(secs * 1000));
+        if (DayOf(at) == DayOf(received)) Cube(e, at, k, "resolved_same_day");
+      }
+      if (c.has_deadline() && absl::ToUnixSeconds(common::FromProto(c.deadline())) > 0) {
+        bool in_time = at <= common::FromProto(c.deadline());
+        Cube(e, at, k, in_time ? "resolved_in_time" : "resolved_late");
+      }
       SetStatus(e, env, c.case_id(), v1::CASE_STATUS_RESOLVED);
       break;
     }
     case v1::Envelope::kCaseClosed: {
+      const auto& cl = env.case_closed();
       Total(e, "cases_closed");
-      SetStatus(e, env, env.case_closed().case_id(), v1::CASE_STATUS_CLOSED);
+      CubeKey k = KeyOf(cl.case_(), true);
+      Cube(e, OccurredAt(env), k, "closed");
+      if (cl.reason() == kConfirmedByCitizen) Cube(e, OccurredAt(env), k, "confirmed");
+      SetStatus(e, env, cl.case_id(), v1::CASE_STATUS_CLOSED);
       break;
     }
-    case v1::Envelope::kCaseLinked:
+    case v1::Envelope::kCaseLinked: {
+      const auto& l = env.case_linked();
+      bool repeat = l.kind() == v1::LINK_KIND_REPEAT;
+      if (!repeat && l.kind() != v1::LINK_KIND_DUPLICATE) break;  // unknown kinds count only as events
+      Total(e, repeat ? "repeats" : "duplicates");
+      Cube(e, OccurredAt(env), KeyOf(l.case_(), false), repeat ? "repeats" : "duplicates");
+      break;
+    }
+    case v1::Envelope::kCaseReopened: {
+      const auto& r = env.case_reopened();
+      Total(e, "cases_reopened");
+      Cube(e, OccurredAt(env), KeyOf(r.case_(), true), "reopened");
+      SetStatus(e, env, r.case_().case_id(), v1::CASE_STATUS_REOPENED);
+      break;
+    }
+    case v1::Envelope::kEmergencyHandoff: {
+      Total(e, "emergencies");
+      Cube(e, OccurredAt(env), KeyOf(env.emergency_handoff().case_(), false), "emergencies");
+      break;
+    }
+    case v1::Envelope::kDeadlineAlert: {
+      const auto& a = env.deadline_alert();
+      CubeKey k = KeyOf(a.case_(), false);
+      k.owner = a.unit_id();
+      absl::Time at = a.has_at() ? common::FromProto(a.at()) : OccurredAt(env);
+      switch (a.kind()) {
+        case v1::DEADLINE_ALERT_KIND_WARNING: Cube(e, at, k, "deadline_warnings"); break;
+        case v1::DEADLINE_ALERT_KIND_BREACHED:
+          Total(e, "deadline_breaches");
+          Cube(e, at, k, "deadline_breaches");
+          break;
+        case v1::DEADLINE_ALERT_KIND_ESCALATED: Cube(e, at, k, "escalations"); break;
+        default: break;
+      }
+      break;
+    }
+    case v1::Envelope::kCitizenFeedback: {
+      const auto& f = env.citizen_feedback();
+      // Feedback carries no case snapshot: it counts by channel only.
+      CubeKey k{"unknown", "", "unknown", "unspecified", ChannelName(f.channel()), "unspecified", ""};
+      if (f.kind() == v1::FEEDBACK_KIND_RATE && f.rating() >= 1 && f.rating() <= 5) {
+        Total(e, "ratings");
+        Total(e, "rating_sum", f.rating());
+        Cube(e, OccurredAt(env), k, "ratings");
+        Cube(e, OccurredAt(env), k, "rating_sum", f.rating());
+        Cube(e, OccurredAt(env), k, absl::StrCat("rating", f.rating()));
+      }
+      break;
+    }
     case v1::Envelope::kTaskAssigned:
+    case v1::Envelope::kTaskNoteAdded:
+    case v1::Envelope::kNotificationSent:
       break;
     default:
       return absl::InvalidArgumentError(
@@ -227,6 +364,13 @@ absl::StatusOr<v1::Summary> AnalyticsService::Summary() {
   s.set_events_counted(total("events"));
   s.set_answered_on_spot(total("answered_on_spot"));
   s.set_cases_closed(total("cases_closed"));
+  s.set_cases_reopened(total("cases_reopened"));
+  s.set_repeats(total("repeats"));
+  s.set_duplicates(total("duplicates"));
+  s.set_emergencies(total("emergencies"));
+  s.set_deadline_breaches(total("deadline_breaches"));
+  s.set_ratings(total("ratings"));
+  s.set_rating_sum(total("rating_sum"));
   FillDimension(f["dim:request_type"], s.mutable_by_request_type());
   FillDimension(f["dim:owner"], s.mutable_by_owner());
   FillDimension(f["dim:district"], s.mutable_by_district());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ class AnalyticsService : public events::EventHandler {
   CountsStore& store_;
   std::atomic<int64_t> counted_{0}, duplicates_{0};
 };
+
+// The calendar day of `t` in Türkiye (UTC+3, no DST), "YYYY-MM-DD": the day an event counts on.
+std::string DayOf(absl::Time t);
+
+// Count, mean and interpolated p50/p90/p99 of a resolution histogram ("b<i>", "count", "sum_ms").
+v1::ResolutionTime ResolutionOf(const std::string& key, const std::map<std::string, int64_t>& histogram);
 
 // Upper bounds (seconds) of the resolution-time histogram buckets; the last bucket is open.
 const std::vector<double>& ResolutionBuckets();

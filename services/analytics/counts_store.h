@@ -14,7 +14,7 @@
 namespace teksin::analytics {
 
 struct Increment {
-  std::string hash;   // e.g. "dim:district"
+  std::string hash;   // e.g. "dim:district"; "cube:<YYYY-MM-DD>" for a day's cube (ADR 0019)
   std::string field;  // e.g. "Tarsus|cases"
   int64_t delta = 1;
 };
@@ -33,25 +33,38 @@ struct Effects {
 };
 
 using Figures = std::map<std::string, std::map<std::string, int64_t>>;  // hash -> field -> value
+// One day's cube: "<measure>|<district>|<neighbourhood>|<category>|<request type>|<channel>|
+// <age group>|<owner>" -> count.
+using DayCube = std::map<std::string, int64_t>;
+
+inline constexpr char kCubePrefix[] = "cube:";
 
 class CountsStore {
  public:
   virtual ~CountsStore() = default;
   // False when the event id was applied before (nothing changes).
   virtual absl::StatusOr<bool> Apply(const std::string& event_id, const Effects& effects) = 0;
-  // Every hash whose name starts with one of `prefixes` ("" for all).
+  // Every hash except the day cubes.
   virtual absl::StatusOr<Figures> Read() = 0;
+  // The days that have a cube, sorted.
+  virtual absl::StatusOr<std::vector<std::string>> Days() = 0;
+  // The cubes of these days (a day without events maps to an empty cube).
+  virtual absl::StatusOr<std::map<std::string, DayCube>> ReadDays(
+      const std::vector<std::string>& days) = 0;
 };
 
 class InMemoryCountsStore : public CountsStore {
  public:
   absl::StatusOr<bool> Apply(const std::string& event_id, const Effects& effects) override;
   absl::StatusOr<Figures> Read() override;
+  absl::StatusOr<std::vector<std::string>> Days() override;
+  absl::StatusOr<std::map<std::string, DayCube>> ReadDays(const std::vector<std::string>& days) override;
 
  private:
   std::mutex mu_;
   std::set<std::string> seen_;
   Figures figures_;
+  std::map<std::string, DayCube> cubes_;
   std::map<std::string, std::pair<std::string, int64_t>> case_status_;
 };
 

@@ -1,5 +1,7 @@
 #include "analytics/redis_counts_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -17,7 +19,11 @@ local n = tonumber(ARGV[4])
 local i = 5
 for _ = 1, n do
   local h = ns .. ':h:' .. ARGV[i]
-  redis.call('SADD', ns .. ':hashes', ARGV[i])
+  if string.sub(ARGV[i], 1, 5) == 'cube:' then
+    redis.call('SADD', ns .. ':days', string.sub(ARGV[i], 6))
+  else
+    redis.call('SADD', ns .. ':hashes', ARGV[i])
+  end
   redis.call('HINCRBY', h, ARGV[i + 1], ARGV[i + 2])
   i = i + 3
 end
@@ -80,6 +86,35 @@ absl::StatusOr<Figures> RedisCountsStore::Read() {
   for (size_t h = 0; h < hashes.size(); ++h) {
     const auto& r = (*replies)[h];
     auto& dst = out[hashes[h]];
+    for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+      int64_t v = 0;
+      (void)absl::SimpleAtoi(r.elements[i + 1].str, &v);
+      dst[r.elements[i].str] = v;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> RedisCountsStore::Days() {
+  auto r = redis_.Command({"SMEMBERS", ns_ + ":days"});
+  if (!r.ok()) return r.status();
+  std::vector<std::string> out;
+  for (const auto& e : r->elements) out.push_back(e.str);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, DayCube>> RedisCountsStore::ReadDays(
+    const std::vector<std::string>& days) {
+  std::map<std::string, DayCube> out;
+  if (days.empty()) return out;
+  std::vector<std::vector<std::string>> cmds;
+  for (const auto& d : days) cmds.push_back({"HGETALL", absl::StrCat(ns_, ":h:", kCubePrefix, d)});
+  auto replies = redis_.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  for (size_t d = 0; d < days.size(); ++d) {
+    const auto& r = (*replies)[d];
+    auto& dst = out[days[d]];
     for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
       int64_t v = 0;
       (void)absl::SimpleAtoi(r.elements[i + 1].str, &v);

@@ -16,6 +16,8 @@ class RedisCountsStore : public CountsStore {
 
   absl::StatusOr<bool> Apply(const std::string& event_id, const Effects& effects) override;
   absl::StatusOr<Figures> Read() override;
+  absl::StatusOr<std::vector<std::string>> Days() override;
+  absl::StatusOr<std::map<std::string, DayCube>> ReadDays(const std::vector<std::string>& days) override;
 
  private:
   redis::RedisClient& redis_;
