@@ -33,7 +33,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librdkafka-dev libhiredis-dev nlohmann-json3-dev libcpp-httplib-dev libabsl-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libfasttext-dev fasttext
+  libgtest-dev libgmock-dev libbenchmark-dev libfasttext-dev fasttext libicu-dev
   redis-server kcat prometheus openjdk-17-jre-headless maven python3 python3-venv curl openssl
 )
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -20,9 +21,10 @@ namespace teksin::classifier {
 // fastText's label prefix.
 inline constexpr std::string_view kLabelPrefix = "__label__";
 
-// Turkish lower case (common::TurkishLower), punctuation (ASCII punctuation and the common
-// Unicode quotes, dashes, ellipsis and guillemets) and control characters to spaces, runs of
-// whitespace (including no-break space) collapsed to one space, trimmed.
+// common::TurkishFold (ICU: NFC, Turkic case folding, so "I" → "ı" and "İ" → "i"), then every
+// punctuation, symbol (emoji too), separator, control or format character and invalid UTF-8 byte
+// to a space, runs of spaces collapsed to one, trimmed. The same function prepares the training
+// lines (classify --write-training) and the texts served (Predict), so the two cannot drift.
 // "Kesiköprü'de  SU YOK!!" → "kesiköprü de su yok".
 std::string NormaliseText(std::string_view text);
 
@@ -51,10 +53,19 @@ class Classifier {
   // prediction keeps its state on the stack). InvalidArgument when nothing is left of the text
   // after normalisation.
   absl::StatusOr<Prediction> Predict(std::string_view text) const;
+  // The k most probable labels (k clamped to 1..labels().size()), most probable first.
+  absl::StatusOr<std::vector<Prediction>> PredictTopK(std::string_view text, int k) const;
+
+  // Every label the model knows, decoded and sorted.
+  const std::vector<std::string>& labels() const { return labels_; }
+  // The first 16 hex digits of the model file's SHA-256: which model answered.
+  const std::string& version() const { return version_; }
 
  private:
-  explicit Classifier(std::unique_ptr<fasttext::FastText> model);
+  Classifier(std::unique_ptr<fasttext::FastText> model, std::string version);
   std::unique_ptr<fasttext::FastText> model_;
+  std::string version_;
+  std::vector<std::string> labels_;
 };
 
 }  // namespace teksin::classifier

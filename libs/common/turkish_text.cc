@@ -1,7 +1,13 @@
 #include "common/turkish_text.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <set>
+
+#include "unicode/locid.h"
+#include "unicode/normalizer2.h"
+#include "unicode/uchar.h"
+#include "unicode/unistr.h"
 
 namespace teksin::common {
 namespace {
@@ -42,92 +48,134 @@ uint32_t Next(std::string_view s, size_t& i) {
   return kInvalid;
 }
 
-void Append(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-uint32_t LowerCp(uint32_t cp) {
-  switch (cp) {
-    case 'I': return 0x0131;     // I → ı (dotless)
-    case 0x0130: return 'i';     // İ → i
-    case 0x00C7: return 0x00E7;  // Ç
-    case 0x011E: return 0x011F;  // Ğ
-    case 0x00D6: return 0x00F6;  // Ö
-    case 0x015E: return 0x015F;  // Ş
-    case 0x00DC: return 0x00FC;  // Ü
-    case 0x00C2: return 0x00E2;  // Â
-    case 0x00CE: return 0x00EE;  // Î
-    case 0x00DB: return 0x00FB;  // Û
-    default: break;
-  }
-  if (cp >= 'A' && cp <= 'Z') return cp + ('a' - 'A');
-  return cp;
-}
-
-// After lower-casing: the base letter without its Turkish mark.
-uint32_t Unmark(uint32_t cp) {
-  switch (cp) {
-    case 0x00E7: return 'c';  // ç
-    case 0x011F: return 'g';  // ğ
-    case 0x0131: return 'i';  // ı
-    case 0x00F6: return 'o';  // ö
-    case 0x015F: return 's';  // ş
-    case 0x00FC: return 'u';  // ü
-    case 0x00E2: return 'a';  // â
-    case 0x00EE: return 'i';  // î
-    case 0x00FB: return 'u';  // û
-    default: return cp;
-  }
-}
-
 bool IsSpace(uint32_t cp) {
   return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' ||
-         cp == 0x00A0;
+         cp == 0x00A0 || (cp != kInvalid && u_isUWhiteSpace(static_cast<UChar32>(cp)));
+}
+
+// Applies `transform` (ICU, on valid UTF-8) to every valid run of `s`; invalid bytes between the
+// runs are copied unchanged.
+template <typename F>
+std::string ByValidRuns(std::string_view s, F transform) {
+  std::string out;
+  out.reserve(s.size());
+  size_t run = 0;
+  for (size_t i = 0; i < s.size();) {
+    size_t start = i;
+    if (Next(s, i) != kInvalid) continue;
+    if (start > run) out += transform(s.substr(run, start - run));
+    out.append(s.substr(start, i - start));
+    run = i;
+  }
+  if (run < s.size()) out += transform(s.substr(run));
+  return out;
+}
+
+icu::UnicodeString ToIcu(std::string_view s) {
+  return icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+}
+
+std::string FromIcu(const icu::UnicodeString& u) {
+  std::string out;
+  u.toUTF8String(out);
+  return out;
+}
+
+const icu::Normalizer2& NfcNormalizer() {
+  static const icu::Normalizer2* n = [] {
+    UErrorCode err = U_ZERO_ERROR;
+    const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(err);
+    if (U_FAILURE(err) || nfc == nullptr) std::abort();  // ICU data missing: not recoverable
+    return nfc;
+  }();
+  return *n;
+}
+
+const icu::Normalizer2& NfdNormalizer() {
+  static const icu::Normalizer2* n = [] {
+    UErrorCode err = U_ZERO_ERROR;
+    const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(err);
+    if (U_FAILURE(err) || nfd == nullptr) std::abort();
+    return nfd;
+  }();
+  return *n;
+}
+
+icu::UnicodeString IcuNfc(const icu::UnicodeString& u) {
+  UErrorCode err = U_ZERO_ERROR;
+  icu::UnicodeString out = NfcNormalizer().normalize(u, err);
+  return U_FAILURE(err) ? u : out;
+}
+
+// NFC, Turkic case folding, NFC, "i" + U+0307 → "i".
+icu::UnicodeString IcuFold(std::string_view valid) {
+  icu::UnicodeString u = IcuNfc(ToIcu(valid));
+  u.foldCase(U_FOLD_CASE_EXCLUDE_SPECIAL_I);
+  u = IcuNfc(u);
+  u.findAndReplace(icu::UnicodeString(u"i\u0307"), icu::UnicodeString(u"i"));
+  return u;
 }
 
 }  // namespace
 
+std::string Nfc(std::string_view s) {
+  return ByValidRuns(s, [](std::string_view v) { return FromIcu(IcuNfc(ToIcu(v))); });
+}
+
 std::string TurkishLower(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
+  static const icu::Locale kTurkish("tr");
+  return ByValidRuns(s, [](std::string_view v) {
+    icu::UnicodeString u = IcuNfc(ToIcu(v));
+    u.toLower(kTurkish);
+    return FromIcu(u);
+  });
+}
+
+std::string TurkishFold(std::string_view s) {
+  return ByValidRuns(s, [](std::string_view v) { return FromIcu(IcuFold(v)); });
+}
+
+std::vector<std::string> FoldedWords(std::string_view s) {
+  const std::string folded = TurkishFold(s);
+  std::vector<std::string> words;
+  std::string word;
+  for (size_t i = 0; i < folded.size();) {
     size_t start = i;
-    uint32_t cp = Next(s, i);
-    if (cp == kInvalid) {
-      out.append(s.substr(start, i - start));
-      continue;
+    uint32_t cp = Next(folded, i);
+    const bool part = cp != kInvalid && (u_isalnum(static_cast<UChar32>(cp)) ||
+                                         u_charType(static_cast<UChar32>(cp)) == U_NON_SPACING_MARK);
+    if (part) {
+      word.append(folded, start, i - start);
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
     }
-    Append(out, LowerCp(cp));
   }
-  return out;
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
 }
 
 std::string MatchKey(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  bool pending_space = false;
-  for (size_t i = 0; i < s.size();) {
-    size_t start = i;
-    uint32_t cp = Next(s, i);
-    if (cp == kInvalid) {
-      out.append(s.substr(start, i - start));
-      continue;
+  // Folded, decomposed, marks dropped, dotless ı → i: only base letters are left.
+  const std::string bare = ByValidRuns(s, [](std::string_view v) {
+    UErrorCode err = U_ZERO_ERROR;
+    icu::UnicodeString d = NfdNormalizer().normalize(IcuFold(v), err);
+    if (U_FAILURE(err)) d = IcuFold(v);
+    icu::UnicodeString out;
+    for (int32_t i = 0; i < d.length();) {
+      UChar32 cp = d.char32At(i);
+      i += U16_LENGTH(cp);
+      if (u_charType(cp) == U_NON_SPACING_MARK) continue;
+      out.append(cp == 0x0131 ? UChar32{'i'} : cp);
     }
-    if (cp == 0x0307) continue;  // combining dot above
+    return FromIcu(out);
+  });
+  std::string out;
+  out.reserve(bare.size());
+  bool pending_space = false;
+  for (size_t i = 0; i < bare.size();) {
+    size_t start = i;
+    uint32_t cp = Next(bare, i);
     if (IsSpace(cp)) {
       pending_space = !out.empty();
       continue;
@@ -136,7 +184,7 @@ std::string MatchKey(std::string_view s) {
       out.push_back(' ');
       pending_space = false;
     }
-    Append(out, Unmark(LowerCp(cp)));
+    out.append(bare.substr(start, i - start));
   }
   return out;
 }

@@ -315,9 +315,9 @@ absl::StatusOr<ContactAnswer> CallCenterService::Log(const v1::LogContactRequest
   }
   c.set_request_type(r.request_type());
   std::string category = Trim(r.category());
-  if (category.empty()) {
-    if (wants_case) return Bad("kategori gerekli", "category (service code) is required");
-  } else if (catalogue_.Find(category) == nullptr) {
+  // An empty category is allowed: intake's classifier chooses one from the text (or sends the
+  // case to the coordination centre's triage).
+  if (!category.empty() && catalogue_.Find(category) == nullptr) {
     return UnknownCategory(category);
   }
   c.set_category(category);

@@ -1,15 +1,38 @@
 #include "intake/app.h"
 
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "catalogue/catalogue.h"
+#include "classifier/classifier.h"
 #include "common/log.h"
 #include "geo/district_locator.h"
+#include "intake/case_classifier.h"
+#include "intake/classifier_grpc.h"
+#include "intake/emergency_rules.h"
 #include "intake/intake_service.h"
+#include "intake/label_map.h"
+#include "intake/redis_link_store.h"
 #include "runtime/runtime.h"
 
 namespace teksin::intake {
+namespace {
+
+absl::Duration ReadDuration(common::EnvReader& env, const std::string& name,
+                            const std::string& fallback) {
+  const std::string s = env.String(name, fallback);
+  absl::Duration d;
+  if (!absl::ParseDuration(s, &d) || d <= absl::ZeroDuration()) {
+    env.Reject(name, absl::StrCat("\"", s, "\" is not a positive duration such as 72h or 90m"));
+    return absl::Hours(1);
+  }
+  return d;
+}
+
+}  // namespace
 
 int Run() {
   common::EnvReader env;
@@ -19,11 +42,30 @@ int Run() {
     return 2;
   }
   auto& rt = **rt_or;
+  const std::string& config_dir = rt.config().config_dir;
   std::string boundaries = env.String(
       "INTAKE_BOUNDARIES_FILE",
       absl::StrCat(rt.config().shared_dir, "/data/mersin-boundaries/mersin-districts.geojson"));
   std::string catalogue_file =
-      env.String("TEKSIN_CATALOGUE_FILE", absl::StrCat(rt.config().config_dir, "/service-catalogue.json"));
+      env.String("TEKSIN_CATALOGUE_FILE", absl::StrCat(config_dir, "/service-catalogue.json"));
+  const std::string model_file = env.String("INTAKE_CLASSIFIER_MODEL", "");
+  const std::string labels_file = env.String(
+      "INTAKE_CLASSIFIER_LABELS", absl::StrCat(config_dir, "/classifier-labels.json"));
+  const double threshold =
+      env.Double("INTAKE_CLASSIFIER_THRESHOLD", kDefaultClassifierThreshold, 0.0, 1.0);
+  const int grpc_port = static_cast<int>(env.Int("INTAKE_GRPC_PORT", 9102, 0, 65535));
+  const std::string rules_file = env.String(
+      "INTAKE_EMERGENCY_RULES", absl::StrCat(config_dir, "/emergency-rules.json"));
+  const bool links_on = env.Bool("INTAKE_LINKS", true);
+  IntakeOptions options;
+  options.duplicate_radius_m =
+      env.Double("INTAKE_DUPLICATE_RADIUS_M", options.duplicate_radius_m, 1, 5000);
+  options.duplicate_window = ReadDuration(env, "INTAKE_DUPLICATE_WINDOW", "72h");
+  options.decision_ttl = ReadDuration(env, "INTAKE_DECISION_TTL", "336h");
+  for (const auto& code :
+       env.List("INTAKE_NO_DUPLICATE_CATEGORIES", DefaultNoDuplicateCategories())) {
+    options.no_duplicate_categories.insert(code);
+  }
   if (auto s = env.Finish(); !s.ok()) {
     common::LogError("bad configuration", {{"error", std::string(s.message())}});
     return 2;
@@ -36,6 +78,44 @@ int Run() {
                       {"catalogue", catalogue.status().ToString()}});
     return 2;
   }
+  std::vector<std::string> unknown;
+  for (const auto& code : options.no_duplicate_categories) {
+    if (catalogue->Find(code) == nullptr) unknown.push_back(code);
+  }
+  if (!unknown.empty()) {
+    common::LogError("bad configuration",
+                     {{"error", absl::StrCat("INTAKE_NO_DUPLICATE_CATEGORIES: not in the catalogue: ",
+                                             absl::StrJoin(unknown, ","))}});
+    return 2;
+  }
+  auto rules = EmergencyRules::LoadFile(rules_file, *catalogue);
+  if (!rules.ok()) {
+    common::LogError("cannot load emergency rules", {{"error", rules.status().ToString()}});
+    return 2;
+  }
+  options.emergencies = &*rules;
+
+  // The classifier is optional: without a model a case needs its category, as before.
+  std::optional<LabelMap> labels;
+  std::unique_ptr<FastTextModel> model;
+  std::unique_ptr<CaseClassifier> classifier;
+  if (!model_file.empty()) {
+    auto loaded = classifier::Classifier::Load(model_file);
+    auto map = LabelMap::LoadFile(labels_file, *catalogue);
+    absl::Status covers =
+        loaded.ok() && map.ok() ? map->CheckCovers((*loaded)->labels()) : absl::OkStatus();
+    if (!loaded.ok() || !map.ok() || !covers.ok()) {
+      common::LogError("cannot load the classifier",
+                       {{"model", loaded.status().ToString()},
+                        {"labels", map.ok() ? covers.ToString() : map.status().ToString()}});
+      return 2;
+    }
+    labels = std::move(*map);
+    model = std::make_unique<FastTextModel>(std::move(*loaded));
+    classifier = std::make_unique<CaseClassifier>(*model, *labels, threshold);
+    options.classifier = classifier.get();
+  }
+
   const auto& topics = rt.topics();
   std::vector<std::string> channel_topics;
   for (const char* ch : {"open311", "whatsapp", "callcenter"}) {
@@ -43,20 +123,57 @@ int Run() {
   }
   std::vector<std::string> all = channel_topics;
   all.push_back(topics.IntakeCases());
+  all.push_back(topics.IntakeEmergencies());
+  if (links_on) all.push_back(topics.RoutingDecisions());
   if (auto s = rt.EnsureTopics(all); !s.ok()) return rt.Fail("cannot create topics", s);
   auto publisher = rt.Publisher();
   if (!publisher.ok()) return rt.Fail("kafka producer", publisher.status());
-  IntakeService service(*catalogue, *districts, topics, **publisher, common::SystemClock::Get());
+
+  std::unique_ptr<redis::RedisClient> redis;
+  std::unique_ptr<RedisLinkStore> links;
+  if (links_on) {
+    auto r = rt.NewRedis();
+    if (!r.ok()) return rt.Fail("redis", r.status());
+    redis = std::move(*r);
+    links = std::make_unique<RedisLinkStore>(*redis, topics.prefix());
+    options.links = links.get();
+    redis::RedisClient* client = redis.get();
+    rt.http().AddHealthCheck("redis", [client] { return client->Ping(); });
+  }
+  IntakeService service(*catalogue, *districts, topics, **publisher, common::SystemClock::Get(),
+                        rt.registry(), options);
   // Subscribe by pattern so a new channel's topic is picked up without a restart.
   auto consumer = rt.NewConsumer({topics.ChannelContactsPattern()});
   if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
-  if (auto port = rt.StartHttp(); !port.ok()) {
-    common::LogError("http", {{"error", port.status().ToString()}});
-    return 1;
+  std::unique_ptr<OpenCaseTracker> tracker;
+  std::unique_ptr<kafka::KafkaEventConsumer> tracker_consumer;
+  if (links) {
+    tracker = std::make_unique<OpenCaseTracker>(*links);
+    auto c = rt.NewConsumer({topics.RoutingDecisions()}, "links");
+    if (!c.ok()) return rt.Fail("kafka consumer", c.status());
+    tracker_consumer = std::move(*c);
+  }
+  auto http_port = rt.StartHttp();
+  if (!http_port.ok()) return rt.Fail("http", http_port.status());
+  std::unique_ptr<ClassifierGrpc> grpc_service;
+  int bound_grpc = 0;
+  if (classifier) {
+    grpc_service = std::make_unique<ClassifierGrpc>(*classifier, rt.registry());
+    auto port = rt.StartGrpc({grpc_service.get()}, grpc_port);
+    if (!port.ok()) return rt.Fail("grpc", port.status());
+    bound_grpc = *port;
   }
   rt.RunConsumer(std::move(*consumer), service);
-  common::LogInfo("intake running", {{"districts", districts->Districts().size()},
-                                     {"services", catalogue->services().size()}});
+  if (tracker_consumer) rt.RunConsumer(std::move(tracker_consumer), *tracker);
+  common::LogInfo("intake running",
+                  {{"http_port", *http_port},
+                   {"grpc_port", bound_grpc},
+                   {"districts", districts->Districts().size()},
+                   {"services", catalogue->services().size()},
+                   {"classifier", classifier ? classifier->model_version() : std::string("off")},
+                   {"threshold", threshold},
+                   {"emergency_rules", rules->version()},
+                   {"links", links_on}});
   return rt.WaitForShutdownAndStop();
 }
 

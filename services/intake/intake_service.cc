@@ -1,9 +1,12 @@
 #include "intake/intake_service.h"
 
+#include <optional>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/status.h"
 #include "events/envelope.h"
 
 namespace teksin::intake {
@@ -14,7 +17,65 @@ struct Verdict {
   std::string reason;
 };
 
+std::vector<double> ConfidenceBuckets() {
+  return {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0};
+}
+
+void AddHistory(v1::Case& c, v1::CaseStatus status, absl::Time now, const std::string& event_id,
+                const std::string& reason = "") {
+  auto* h = c.add_history();
+  h->set_status(status);
+  *h->mutable_at() = common::ToProto(now);
+  h->set_actor("intake");
+  if (!reason.empty()) h->set_reason(reason);
+  h->set_event_id(event_id);
+}
+
 }  // namespace
+
+bool IsLinkable(v1::RequestType t) {
+  switch (t) {
+    case v1::REQUEST_TYPE_INFORMATION:
+    case v1::REQUEST_TYPE_SUGGESTION:
+    case v1::REQUEST_TYPE_WISH:
+    case v1::REQUEST_TYPE_THANKS:
+      return false;
+    default:
+      return true;
+  }
+}
+
+const char* DefaultNoDuplicateCategories() {
+  return "sosyal-yardim,evde-bakim,kadin-destek,cenaze,tarim-destek,imar-bilgi,numarataj,"
+         "bilgi-edinme,oneri,tesekkur,ulasim-kart";
+}
+
+IntakeService::IntakeService(const catalogue::Catalogue& catalogue,
+                             const geo::DistrictLocator& districts, const events::Topics& topics,
+                             events::EventPublisher& publisher, const common::Clock& clock,
+                             metrics::Registry& registry, IntakeOptions options)
+    : catalogue_(catalogue),
+      districts_(districts),
+      topics_(topics),
+      publisher_(publisher),
+      clock_(clock),
+      options_(std::move(options)),
+      predictions_(registry.AddCounter("teksin_intake_classifier_predictions_total",
+                                       "Texts classified for cases without a category, by the "
+                                       "model's top label",
+                                       {"label"})),
+      triaged_(registry.AddCounter(
+          "teksin_intake_classifier_triaged_total",
+          "Cases registered without a category for the coordination centre's triage")),
+      confidence_(registry.AddHistogram("teksin_intake_classifier_confidence",
+                                        "The top label's confidence of each classification", {},
+                                        ConfidenceBuckets())),
+      emergencies_(registry.AddCounter("teksin_intake_emergencies_total",
+                                       "Cases flagged as emergencies and handed off, by rule",
+                                       {"rule"})),
+      links_(registry.AddCounter("teksin_intake_links_total",
+                                 "Contacts linked to an open case instead of opening one",
+                                 {"kind"})) {}
 
 absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
   const v1::Envelope& in = event.envelope;
@@ -34,10 +95,27 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
 
   Verdict verdict;
   std::string text(absl::StripAsciiWhitespace(c.text()));
+  std::optional<ClassifyResult> classified;
+  if (c.category().empty() && options_.classifier != nullptr && !text.empty()) {
+    auto r = options_.classifier->Classify(text, 3);
+    if (r.ok()) {
+      classified = std::move(*r);
+    } else if (r.status().code() == absl::StatusCode::kInvalidArgument) {
+      // Nothing to classify (only punctuation, say): a person has to read it.
+      classified = ClassifyResult{};
+      classified->triaged = true;
+      classified->model_version = options_.classifier->model_version();
+    } else {
+      return r.status();
+    }
+    if (!classified->triaged) c.set_category(classified->service_code);
+  }
+  const bool triaged = classified.has_value() && classified->triaged;
   const catalogue::ServiceDef* service = catalogue_.Find(c.category());
-  if (service == nullptr) {
+  if (service == nullptr && !triaged) {
     verdict = {v1::REJECTION_CODE_UNKNOWN_CATEGORY,
-               absl::StrCat("unknown service code \"", c.category(), "\"")};
+               c.category().empty() ? std::string("the request has no service code")
+                                    : absl::StrCat("unknown service code \"", c.category(), "\"")};
   } else if (text.empty()) {
     verdict = {v1::REJECTION_CODE_EMPTY_TEXT, "the request has no description"};
   } else if (c.location().has_coordinates()) {
@@ -64,28 +142,9 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
   meta.occurred_at = now;
   v1::Envelope out = events::NewEnvelope(meta);
 
-  if (verdict.code == v1::REJECTION_CODE_UNSPECIFIED) {
-    c.set_text(text);
-    if (c.request_type() == v1::REQUEST_TYPE_UNSPECIFIED && !service->request_types.empty()) {
-      c.set_request_type(service->request_types.front());
-    }
-    c.set_status(v1::CASE_STATUS_REGISTERED);
-    auto* h = c.add_history();
-    h->set_status(v1::CASE_STATUS_REGISTERED);
-    *h->mutable_at() = common::ToProto(now);
-    h->set_actor("intake");
-    h->set_event_id(meta.event_id);
-    auto* reg = out.mutable_case_registered();
-    *reg->mutable_case_() = c;
-    reg->set_contact_id(contact.contact_id());
-  } else {
+  if (verdict.code != v1::REJECTION_CODE_UNSPECIFIED) {
     c.set_status(v1::CASE_STATUS_REJECTED);
-    auto* h = c.add_history();
-    h->set_status(v1::CASE_STATUS_REJECTED);
-    *h->mutable_at() = common::ToProto(now);
-    h->set_actor("intake");
-    h->set_reason(verdict.reason);
-    h->set_event_id(meta.event_id);
+    AddHistory(c, v1::CASE_STATUS_REJECTED, now, meta.event_id, verdict.reason);
     auto* rej = out.mutable_case_rejected();
     rej->set_case_id(c.case_id());
     rej->set_tracking_code(c.tracking_code());
@@ -96,9 +155,173 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
     *rej->mutable_case_() = c;
     common::LogInfo("case rejected", {{"case_id", c.case_id()},
                                       {"code", v1::RejectionCode_Name(verdict.code)}});
+    events::StampType(out);
+    return publisher_.PublishOne({topics_.IntakeCases(), c.case_id(), std::move(out)});
   }
+
+  c.set_text(text);
+  if (c.request_type() == v1::REQUEST_TYPE_UNSPECIFIED && service != nullptr &&
+      !service->request_types.empty()) {
+    c.set_request_type(service->request_types.front());
+  }
+  c.set_status(v1::CASE_STATUS_REGISTERED);
+
+  // Emergencies first: never linked away, handed off before the case is registered.
+  std::optional<EmergencyMatch> emergency;
+  if (options_.emergencies != nullptr) emergency = options_.emergencies->Match(text, c.category());
+
+  // Repeat or duplicate: the decision is recorded per contact before anything is published, so
+  // a redelivered contact gets the same answer even after the linked case has closed.
+  LinkDecision link;
+  if (options_.links != nullptr && !emergency && !c.category().empty()) {
+    auto stored = options_.links->GetDecision(in.event_id());
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      link = **stored;
+    } else {
+      LinkDecision decided;
+      if (IsLinkable(c.request_type())) {
+        if (!c.citizen_key().empty()) {
+          auto mine = options_.links->OpenOfCitizen(c.citizen_key(), c.category());
+          if (!mine.ok()) return mine.status();
+          if (mine->has_value() && (*mine)->case_id != c.case_id()) {
+            decided = {LinkKind::kRepeat, (*mine)->case_id, (*mine)->tracking_code, 0};
+          }
+        }
+        if (decided.kind == LinkKind::kNone && c.location().has_coordinates() &&
+            options_.no_duplicate_categories.count(c.category()) == 0) {
+          auto near = options_.links->FirstOpenNear(
+              c.category(), c.location().lat(), c.location().lon(), options_.duplicate_radius_m,
+              absl::ToUnixMicros(now - options_.duplicate_window));
+          if (!near.ok()) return near.status();
+          if (near->has_value() && (*near)->open.case_id != c.case_id()) {
+            decided = {LinkKind::kDuplicate, (*near)->open.case_id, (*near)->open.tracking_code,
+                       (*near)->distance_m};
+          }
+        }
+      }
+      auto recorded = options_.links->PutDecision(in.event_id(), decided, options_.decision_ttl);
+      if (!recorded.ok()) return recorded.status();
+      link = *recorded;
+    }
+  }
+
+  if (link.kind != LinkKind::kNone) {
+    const bool repeat = link.kind == LinkKind::kRepeat;
+    if (repeat) {
+      c.mutable_links()->set_repeat_of(link.case_id);
+    } else {
+      c.mutable_links()->set_duplicate_of(link.case_id);
+    }
+    AddHistory(c, v1::CASE_STATUS_REGISTERED, now, meta.event_id,
+               absl::StrCat(repeat ? "repeat of " : "duplicate of ", link.tracking_code));
+    auto* linked = out.mutable_case_linked();
+    linked->set_case_id(c.case_id());
+    linked->set_linked_to_case_id(link.case_id);
+    linked->set_kind(repeat ? v1::LINK_KIND_REPEAT : v1::LINK_KIND_DUPLICATE);
+    linked->set_contact_id(contact.contact_id());
+    linked->set_linked_to_tracking_code(link.tracking_code);
+    linked->set_distance_m(link.distance_m);
+    *linked->mutable_case_() = c;
+    events::StampType(out);
+    if (auto s = publisher_.PublishOne({topics_.IntakeCases(), c.case_id(), std::move(out)});
+        !s.ok()) {
+      return s;
+    }
+    links_.With({repeat ? "repeat" : "duplicate"}).Inc();
+    common::LogInfo("case linked", {{"case_id", c.case_id()},
+                                    {"kind", repeat ? "repeat" : "duplicate"},
+                                    {"linked_to", link.case_id}});
+    return absl::OkStatus();
+  }
+
+  if (options_.links != nullptr && !c.category().empty()) {
+    OpenCase open;
+    open.case_id = c.case_id();
+    open.tracking_code = c.tracking_code();
+    open.citizen_key = c.citizen_key();
+    open.category = c.category();
+    open.has_coordinates = c.location().has_coordinates();
+    open.lat = c.location().lat();
+    open.lon = c.location().lon();
+    open.registered_us = absl::ToUnixMicros(now);
+    if (auto s = options_.links->AddOpen(open); !s.ok()) return s;
+  }
+
+  if (emergency) {
+    c.set_priority(v1::PRIORITY_P1);
+    events::EnvelopeMeta hm = meta;
+    hm.event_id = common::DerivedId(in.event_id(), "intake-emergency");
+    v1::Envelope handoff = events::NewEnvelope(hm);
+    auto* h = handoff.mutable_emergency_handoff();
+    *h->mutable_case_() = c;
+    h->set_rule(emergency->rule);
+    h->set_handed_to(emergency->handed_to);
+    events::StampType(handoff);
+    if (auto s = publisher_.PublishOne(
+            {topics_.IntakeEmergencies(), c.case_id(), std::move(handoff)});
+        !s.ok()) {
+      return s;
+    }
+  }
+
+  AddHistory(c, v1::CASE_STATUS_REGISTERED, now, meta.event_id,
+             triaged ? "no category: to the coordination centre for triage" : "");
+  auto* reg = out.mutable_case_registered();
+  reg->set_contact_id(contact.contact_id());
+  if (classified) {
+    auto* cl = reg->mutable_classification();
+    if (!classified->top.empty()) {
+      cl->set_label(classified->top.front().label);
+      cl->set_confidence(classified->top.front().confidence);
+    }
+    cl->set_model_version(classified->model_version);
+    cl->set_triaged(classified->triaged);
+    cl->set_chosen_category(classified->service_code);
+  }
+  if (emergency) {
+    reg->set_emergency(true);
+    reg->set_emergency_rule(emergency->rule);
+  }
+  *reg->mutable_case_() = std::move(c);
+  const std::string case_id = reg->case_().case_id();
   events::StampType(out);
-  return publisher_.PublishOne({topics_.IntakeCases(), c.case_id(), std::move(out)});
+  if (auto s = publisher_.PublishOne({topics_.IntakeCases(), case_id, std::move(out)}); !s.ok()) {
+    return s;
+  }
+  if (classified) {
+    if (!classified->top.empty()) {
+      predictions_.With({classified->top.front().label}).Inc();
+      confidence_.With({}).Observe(classified->top.front().confidence);
+    }
+    if (classified->triaged) triaged_.With({}).Inc();
+  }
+  if (emergency) {
+    emergencies_.With({emergency->rule}).Inc();
+    common::LogInfo("emergency handed off", {{"case_id", case_id},
+                                             {"rule", emergency->rule},
+                                             {"handed_to", emergency->handed_to}});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OpenCaseTracker::Handle(const events::ConsumedEvent& event) {
+  const v1::Envelope& e = event.envelope;
+  std::string id;
+  if (e.has_case_resolved()) {
+    id = e.case_resolved().case_().case_id();
+  } else if (e.has_case_closed()) {
+    id = e.case_closed().case_id().empty() ? e.case_closed().case_().case_id()
+                                           : e.case_closed().case_id();
+  } else if (e.has_case_reopened()) {
+    id = e.case_reopened().case_().case_id();
+    if (id.empty()) return absl::InvalidArgumentError("CaseReopened without a case id");
+    return links_.Reopen(id, absl::ToUnixMicros(common::FromProto(e.occurred_at())));
+  } else {
+    return absl::OkStatus();  // routed, assigned ...: nothing changes for the open indexes
+  }
+  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(e.event_type(), " without a case id"));
+  return links_.Close(id);
 }
 
 }  // namespace teksin::intake

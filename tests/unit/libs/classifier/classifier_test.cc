@@ -39,6 +39,19 @@ TEST(NormaliseText, KeepsDigitsAndTurkishLetters) {
   EXPECT_EQ(NormaliseText("ağaç ışık öğün şüphe"), "ağaç ışık öğün şüphe");
 }
 
+TEST(NormaliseText, IcuNormalisationAndTurkishFoldingMakeOneSpelling) {
+  // Decomposed input (c + combining cedilla, I + combining dot above) is composed first.
+  EXPECT_EQ(NormaliseText("C\u0327O\u0308P"), "çöp");
+  EXPECT_EQ(NormaliseText("I\u0307S\u0327I\u0307KA\u0302YET"), "işikâyet");
+  EXPECT_EQ(NormaliseText("ÇÖP"), NormaliseText("C\u0327O\u0308P"));
+  // "İ" lower-cased by a non-Turkish locale ("i" + U+0307) folds like the Turkish "i".
+  EXPECT_EQ(NormaliseText("i\u0307stanbul"), "istanbul");
+  // Emoji, symbols and format characters separate words.
+  EXPECT_EQ(NormaliseText("çöp🚮alınmadı\u200Bhâlâ ₺5 +3"), "çöp alınmadı hâlâ 5 3");
+  // Invalid UTF-8 never reaches the model.
+  EXPECT_EQ(NormaliseText("su\xFFyok"), "su yok");
+}
+
 TEST(LabelEncoding, SpacesBecomeUnderscoresAndBack) {
   EXPECT_EQ(EncodeLabel("Su ve Kanalizasyon"), "__label__Su_ve_Kanalizasyon");
   EXPECT_EQ(EncodeLabel("Ulaşım"), "__label__Ulaşım");
@@ -140,6 +153,23 @@ TEST_F(TinyModel, TrainsAndPredictsOneOfTheLabels) {
   EXPECT_EQ(water->label, "Su ve Kanalizasyon");
 
   EXPECT_EQ((*model)->Predict(" ?! ").status().code(), absl::StatusCode::kInvalidArgument);
+
+  // Top-k: every label once, most probable first, probabilities summing to about 1.
+  auto top = (*model)->PredictTopK("OTOBÜS gelmiyor", 10);
+  ASSERT_TRUE(top.ok()) << top.status();
+  ASSERT_EQ(top->size(), 3u);
+  EXPECT_EQ(top->front().label, "Ulaşım");
+  double sum = 0;
+  for (size_t i = 0; i < top->size(); ++i) {
+    sum += (*top)[i].confidence;
+    if (i > 0) {
+      EXPECT_GE((*top)[i - 1].confidence, (*top)[i].confidence);
+    }
+  }
+  EXPECT_NEAR(sum, 1.0, 0.02);
+  EXPECT_EQ((*model)->labels(),
+            (std::vector<std::string>{"Park ve Bahçeler", "Su ve Kanalizasyon", "Ulaşım"}));
+  EXPECT_EQ((*model)->version().size(), 16u);
 
   // Prediction from several threads at once gives the same answers.
   std::vector<std::thread> threads;

@@ -1,5 +1,5 @@
-// Turkish case folding by hand (İ/i and I/ı are different letters), district names as citizens
-// type them, and UTF-8-safe truncation for WhatsApp's limits.
+// Turkish case folding and normalisation by ICU (İ/i and I/ı are different letters), district
+// names as citizens type them, and UTF-8-safe truncation for WhatsApp's limits.
 #include "common/turkish_text.h"
 
 #include <set>
@@ -21,10 +21,38 @@ TEST(TurkishLower, DottedAndDotlessIAreDifferentLetters) {
   EXPECT_EQ(TurkishLower("zaten küçük 123 !?"), "zaten küçük 123 !?");
 }
 
-TEST(TurkishLower, LeavesOtherTextAndInvalidBytesAlone) {
-  EXPECT_EQ(TurkishLower("Ελλάδα 🚧"), "Ελλάδα 🚧");
+TEST(TurkishLower, OtherScriptsByUnicodeRulesInvalidBytesUnchanged) {
+  EXPECT_EQ(TurkishLower("ΕΛΛΆΔΑ 🚧"), "ελλάδα 🚧");
   std::string invalid = "A\xFF" "B";
   EXPECT_EQ(TurkishLower(invalid), "a\xFF" "b");
+  // Decomposed input is composed first: "I" + U+0307 is "İ".
+  EXPECT_EQ(TurkishLower("I\u0307STANBUL"), "istanbul");
+}
+
+TEST(Nfc, ComposesDecomposedLetters) {
+  EXPECT_EQ(Nfc("c\u0327o\u0308p"), "çöp");
+  EXPECT_EQ(Nfc("çöp"), "çöp");
+  EXPECT_EQ(Nfc("a\xFF" "c\u0327"), "a\xFF" "ç");
+  EXPECT_EQ(Nfc(""), "");
+}
+
+TEST(TurkishFold, OneSpellingForEveryWayOfTypingIt) {
+  EXPECT_EQ(TurkishFold("GAZ KAÇAĞI"), "gaz kaçağı");
+  EXPECT_EQ(TurkishFold("YANGIN"), "yangın");  // dotless: I → ı
+  EXPECT_EQ(TurkishFold("İTFAİYE"), "itfaiye");
+  EXPECT_EQ(TurkishFold("I\u0307TFAI\u0307YE"), "itfaiye");  // decomposed İ
+  EXPECT_EQ(TurkishFold("i\u0307tfai\u0307ye"), "itfaiye");  // İ lower-cased without Turkish rules
+  EXPECT_EQ(TurkishFold("Çöp ÇÖP c\u0327o\u0308p"), "çöp çöp çöp");
+  EXPECT_EQ(TurkishFold("Straße"), "strasse");  // full case folding
+}
+
+TEST(FoldedWords, SplitsAtEverythingButLettersAndDigits) {
+  EXPECT_EQ(FoldedWords("Tarsus'ta GAZ KAÇAĞI!"),
+            (std::vector<std::string>{"tarsus", "ta", "gaz", "kaçağı"}));
+  EXPECT_EQ(FoldedWords("  3. kat,   YANIYOR… 🔥"),
+            (std::vector<std::string>{"3", "kat", "yanıyor"}));
+  EXPECT_EQ(FoldedWords("I\u0307S\u0327"), (std::vector<std::string>{"iş"}));
+  EXPECT_TRUE(FoldedWords(" ?! ").empty());
 }
 
 TEST(MatchKey, EveryWayOfTypingADistrictGivesOneKey) {
@@ -36,6 +64,9 @@ TEST(MatchKey, EveryWayOfTypingADistrictGivesOneKey) {
   EXPECT_EQ(MatchKey("Aydıncık"), "aydincik");
   EXPECT_EQ(MatchKey("AYDINCIK"), "aydincik");
   EXPECT_EQ(MatchKey("çok   fazla\tboşluk\n"), "cok fazla bosluk");
+  // Decomposed letters and other accents lose their marks too.
+  EXPECT_EQ(MatchKey("C\u0327AMLIYAYLA"), "camliyayla");
+  EXPECT_EQ(MatchKey("Café"), "cafe");
 }
 
 TEST(FindDistrict, RecognisesDistrictsHoweverTheyAreTyped) {

@@ -350,8 +350,6 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"UnknownCategory", [](auto& r) { r.set_category("yol-cukur"); },
                 "category \"yol-cukur\" is not a service code"},
-        BadCase{"NoCategory", [](auto& r) { r.clear_category(); },
-                "category (service code) is required"},
         BadCase{"BlankText", [](auto& r) { r.set_text("   "); }, "text is required"},
         BadCase{"LongText", [](auto& r) { r.set_text(std::string(4001, 'a')); },
                 "longer than 4000"},

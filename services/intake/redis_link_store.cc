@@ -1,0 +1,232 @@
+#include "intake/redis_link_store.h"
+
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+
+namespace teksin::intake {
+namespace {
+
+// KEYS: case hash, citizen zset, geo, geot
+// ARGV: case_id, tracking_code, citizen_key, category, has_coordinates, lat, lon, registered_us
+const redis::Script& AddScript() {
+  static const redis::Script kScript(R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'case_id', ARGV[1], 'tracking_code', ARGV[2], 'citizen_key', ARGV[3],
+  'category', ARGV[4], 'has_coordinates', ARGV[5], 'lat', ARGV[6], 'lon', ARGV[7],
+  'registered_us', ARGV[8], 'closed', '0')
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[8], ARGV[1]) end
+if ARGV[5] == '1' then
+  redis.call('GEOADD', KEYS[3], ARGV[7], ARGV[6], ARGV[1])
+  redis.call('ZADD', KEYS[4], ARGV[8], ARGV[1])
+end
+return 1
+)lua");
+  return kScript;
+}
+
+// KEYS: case hash. ARGV: key prefix, case_id, ttl seconds
+const redis::Script& CloseScript() {
+  static const redis::Script kScript(R"lua(
+local h = redis.call('HMGET', KEYS[1], 'citizen_key', 'category')
+redis.call('HSET', KEYS[1], 'case_id', ARGV[2], 'closed', '1')
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+if h[2] then
+  if h[1] and h[1] ~= '' then
+    redis.call('ZREM', ARGV[1] .. ':cit:' .. h[1] .. ':' .. h[2], ARGV[2])
+  end
+  redis.call('ZREM', ARGV[1] .. ':geo:' .. h[2], ARGV[2])
+  redis.call('ZREM', ARGV[1] .. ':geot:' .. h[2], ARGV[2])
+end
+return 1
+)lua");
+  return kScript;
+}
+
+// KEYS: case hash. ARGV: key prefix, case_id, at_us
+const redis::Script& ReopenScript() {
+  static const redis::Script kScript(R"lua(
+local h = redis.call('HMGET', KEYS[1], 'citizen_key', 'category', 'has_coordinates', 'lat', 'lon')
+if not h[2] then return 0 end
+redis.call('HSET', KEYS[1], 'closed', '0', 'registered_us', ARGV[3])
+redis.call('PERSIST', KEYS[1])
+if h[1] ~= '' then redis.call('ZADD', ARGV[1] .. ':cit:' .. h[1] .. ':' .. h[2], ARGV[3], ARGV[2]) end
+if h[3] == '1' then
+  redis.call('GEOADD', ARGV[1] .. ':geo:' .. h[2], h[5], h[4], ARGV[2])
+  redis.call('ZADD', ARGV[1] .. ':geot:' .. h[2], ARGV[3], ARGV[2])
+end
+return 1
+)lua");
+  return kScript;
+}
+
+// KEYS: geo, geot. ARGV: since_us. Drops entries registered before since_us.
+const redis::Script& TrimScript() {
+  static const redis::Script kScript(R"lua(
+local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
+for _, id in ipairs(old) do redis.call('ZREM', KEYS[1], id) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
+return #old
+)lua");
+  return kScript;
+}
+
+std::string Encode(const LinkDecision& d) {
+  const char* kind = d.kind == LinkKind::kRepeat      ? "repeat"
+                     : d.kind == LinkKind::kDuplicate ? "duplicate"
+                                                      : "none";
+  return absl::StrCat(kind, "\t", d.case_id, "\t", d.tracking_code, "\t",
+                      absl::StrFormat("%.3f", d.distance_m));
+}
+
+absl::StatusOr<LinkDecision> Decode(const std::string& s) {
+  std::vector<std::string> f = absl::StrSplit(s, '\t');
+  LinkDecision d;
+  if (f.size() != 4 || !absl::SimpleAtod(f[3], &d.distance_m)) {
+    return absl::DataLossError(absl::StrCat("unreadable link decision \"", s, "\""));
+  }
+  if (f[0] == "repeat") {
+    d.kind = LinkKind::kRepeat;
+  } else if (f[0] == "duplicate") {
+    d.kind = LinkKind::kDuplicate;
+  } else if (f[0] != "none") {
+    return absl::DataLossError(absl::StrCat("unknown link kind \"", f[0], "\""));
+  }
+  d.case_id = f[1];
+  d.tracking_code = f[2];
+  return d;
+}
+
+absl::Status ErrorReply(const redis::Reply& r, const char* what) {
+  if (r.type == redis::Reply::Type::kError) {
+    return absl::UnavailableError(absl::StrCat("redis ", what, ": ", r.str));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<LinkDecision>> RedisLinkStore::GetDecision(
+    const std::string& contact) {
+  auto r = redis_.Command({"GET", absl::StrCat(prefix_, ":decision:", contact)});
+  if (!r.ok()) return r.status();
+  if (auto s = ErrorReply(*r, "GET"); !s.ok()) return s;
+  if (r->is_nil()) return std::nullopt;
+  auto d = Decode(r->str);
+  if (!d.ok()) return d.status();
+  return *d;
+}
+
+absl::StatusOr<LinkDecision> RedisLinkStore::PutDecision(const std::string& contact,
+                                                         const LinkDecision& decision,
+                                                         absl::Duration ttl) {
+  const std::string key = absl::StrCat(prefix_, ":decision:", contact);
+  const int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(ttl));
+  auto r = redis_.Command({"SET", key, Encode(decision), "NX", "EX", std::to_string(seconds)});
+  if (!r.ok()) return r.status();
+  if (auto s = ErrorReply(*r, "SET"); !s.ok()) return s;
+  if (!r->is_nil()) return decision;
+  auto stored = GetDecision(contact);  // another delivery decided first
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return absl::UnavailableError("link decision vanished; retry");
+  return **stored;
+}
+
+absl::StatusOr<std::optional<OpenCase>> RedisLinkStore::Load(const std::string& case_id) {
+  auto r = redis_.Command({"HMGET", absl::StrCat(prefix_, ":case:", case_id), "tracking_code",
+                           "citizen_key", "category", "has_coordinates", "lat", "lon",
+                           "registered_us", "closed"});
+  if (!r.ok()) return r.status();
+  if (auto s = ErrorReply(*r, "HMGET"); !s.ok()) return s;
+  if (r->elements.size() != 8 || r->elements[2].is_nil() || r->elements[7].str == "1") {
+    return std::nullopt;
+  }
+  OpenCase c;
+  c.case_id = case_id;
+  c.tracking_code = r->elements[0].str;
+  c.citizen_key = r->elements[1].str;
+  c.category = r->elements[2].str;
+  c.has_coordinates = r->elements[3].str == "1";
+  if (!absl::SimpleAtod(r->elements[4].str, &c.lat)) c.lat = 0;
+  if (!absl::SimpleAtod(r->elements[5].str, &c.lon)) c.lon = 0;
+  if (!absl::SimpleAtoi(r->elements[6].str, &c.registered_us)) c.registered_us = 0;
+  return c;
+}
+
+absl::StatusOr<std::optional<OpenCase>> RedisLinkStore::OpenOfCitizen(
+    const std::string& citizen_key, const std::string& category) {
+  auto r = redis_.Command(
+      {"ZRANGE", absl::StrCat(prefix_, ":cit:", citizen_key, ":", category), "0", "4"});
+  if (!r.ok()) return r.status();
+  if (auto s = ErrorReply(*r, "ZRANGE"); !s.ok()) return s;
+  for (const auto& e : r->elements) {
+    auto c = Load(e.str);
+    if (!c.ok()) return c.status();
+    if (c->has_value()) return *c;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<NearbyOpen>> RedisLinkStore::FirstOpenNear(
+    const std::string& category, double lat, double lon, double radius_m, int64_t since_us) {
+  const std::string geo = absl::StrCat(prefix_, ":geo:", category);
+  const std::string geot = absl::StrCat(prefix_, ":geot:", category);
+  auto trimmed = redis_.Eval(TrimScript(), {geo, geot}, {std::to_string(since_us)});
+  if (!trimmed.ok()) return trimmed.status();
+  if (auto s = ErrorReply(*trimmed, "trim"); !s.ok()) return s;
+  auto r = redis_.Command({"GEOSEARCH", geo, "FROMLONLAT", absl::StrFormat("%.9f", lon),
+                           absl::StrFormat("%.9f", lat), "BYRADIUS",
+                           absl::StrFormat("%.3f", radius_m), "m", "ASC", "COUNT", "50",
+                           "WITHDIST"});
+  if (!r.ok()) return r.status();
+  if (auto s = ErrorReply(*r, "GEOSEARCH"); !s.ok()) return s;
+  std::optional<NearbyOpen> best;
+  for (const auto& e : r->elements) {
+    if (e.elements.size() < 2) continue;
+    double d = 0;
+    if (!absl::SimpleAtod(e.elements[1].str, &d)) continue;
+    auto c = Load(e.elements[0].str);
+    if (!c.ok()) return c.status();
+    if (!c->has_value() || (*c)->registered_us < since_us) continue;
+    if (!best || (*c)->registered_us < best->open.registered_us) best = NearbyOpen{**c, d};
+  }
+  return best;
+}
+
+absl::Status RedisLinkStore::AddOpen(const OpenCase& o) {
+  std::vector<std::string> keys{absl::StrCat(prefix_, ":case:", o.case_id),
+                                absl::StrCat(prefix_, ":cit:", o.citizen_key, ":", o.category),
+                                absl::StrCat(prefix_, ":geo:", o.category),
+                                absl::StrCat(prefix_, ":geot:", o.category)};
+  std::vector<std::string> args{o.case_id,
+                                o.tracking_code,
+                                o.citizen_key,
+                                o.category,
+                                o.has_coordinates ? "1" : "0",
+                                absl::StrFormat("%.9f", o.lat),
+                                absl::StrFormat("%.9f", o.lon),
+                                std::to_string(o.registered_us)};
+  auto r = redis_.Eval(AddScript(), keys, args);
+  if (!r.ok()) return r.status();
+  return ErrorReply(*r, "add open case");
+}
+
+absl::Status RedisLinkStore::Close(const std::string& case_id) {
+  auto r = redis_.Eval(CloseScript(), {absl::StrCat(prefix_, ":case:", case_id)},
+                       {prefix_, case_id,
+                        std::to_string(std::max<int64_t>(1, absl::ToInt64Seconds(closed_ttl_)))});
+  if (!r.ok()) return r.status();
+  return ErrorReply(*r, "close case");
+}
+
+absl::Status RedisLinkStore::Reopen(const std::string& case_id, int64_t at_us) {
+  auto r = redis_.Eval(ReopenScript(), {absl::StrCat(prefix_, ":case:", case_id)},
+                       {prefix_, case_id, std::to_string(at_us)});
+  if (!r.ok()) return r.status();
+  return ErrorReply(*r, "reopen case");
+}
+
+}  // namespace teksin::intake
