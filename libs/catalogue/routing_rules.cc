@@ -81,6 +81,14 @@ absl::StatusOr<RoutingRules> RoutingRules::LoadJson(const std::string& text,
       rule.note = j.value("note", "");
       rule.districts = j.at("districts").get<std::vector<std::string>>();
       std::string where = absl::StrCat("rule \"", rule.id, "\": ");
+      if (j.contains("deadline_seconds")) {
+        const auto& d = j.at("deadline_seconds");
+        if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > 30LL * 86400) {
+          errors.push_back(where + "deadline_seconds must be a whole number from 1 to 2592000 (30 days)");
+        } else {
+          rule.deadline_seconds = d.get<int64_t>();
+        }
+      }
       if (!rule_ids.insert(rule.id).second) errors.push_back(where + "duplicate rule id");
       if (!catalogue.Find(rule.category)) {
         errors.push_back(where + "category \"" + rule.category + "\" is not in the catalogue");
@@ -137,12 +145,12 @@ Decision RoutingRules::Decide(const std::string& category, const std::string& di
   if (rule.owner == "@district") {
     for (const auto& o : owners_) {
       if (o.kind == v1::OWNER_KIND_DISTRICT_MUNICIPALITY && o.district == district) {
-        return {o, rule.id};
+        return {o, rule.id, rule.deadline_seconds};
       }
     }
     return fallback;
   }
-  return {*FindOwner(rule.owner), rule.id};
+  return {*FindOwner(rule.owner), rule.id, rule.deadline_seconds};
 }
 
 const OwnerDef* RoutingRules::FindOwner(const std::string& id) const {

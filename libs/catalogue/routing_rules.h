@@ -21,11 +21,16 @@ struct OwnerDef {
 struct Rule {
   std::string id, category, owner, note;
   std::vector<std::string> districts;  // {"*"} for every district
+  // Optional ("deadline_seconds"): a deadline in calendar seconds from receipt that replaces the
+  // catalogue's target. The shipped rules do not use it; the e2e tests' rules do, to have a
+  // deadline pass within seconds. 0: the catalogue's target.
+  int64_t deadline_seconds = 0;
 };
 
 struct Decision {
   OwnerDef owner;
   std::string rule_id;
+  int64_t deadline_seconds = 0;  // the rule's override, 0 if none
 };
 
 class RoutingRules {

@@ -1,15 +1,82 @@
 #include "department_worker/app.h"
 
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "department_worker/deadline_watch.h"
 #include "department_worker/redis_task_store.h"
+#include "department_worker/staff_http.h"
 #include "department_worker/staff_grpc.h"
 #include "department_worker/worker_service.h"
 #include "runtime/runtime.h"
 
 namespace teksin::department_worker {
+namespace {
+
+// "30s", "5m", "4h": a duration variable, at least `min`.
+absl::Duration DurationVar(common::EnvReader& env, const std::string& name, const std::string& fallback,
+                           absl::Duration min) {
+  std::string text = env.String(name, fallback);
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d) || d < min) {
+    env.Reject(name, absl::StrCat("must be a duration like \"30s\", \"5m\" or \"4h\", at least ",
+                                  absl::FormatDuration(min)));
+    return min;
+  }
+  return d;
+}
+
+// Runs the deadline watch every `interval` until stopped.
+class Scanner {
+ public:
+  Scanner(DeadlineWatch& watch, absl::Duration interval,
+          std::function<void(const ScanResult&)> report, std::function<void()> report_error)
+      : watch_(watch), interval_(interval), report_(std::move(report)),
+        report_error_(std::move(report_error)) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Scanner() { Stop(); }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      auto r = watch_.ScanOnce();
+      if (r.ok()) {
+        report_(*r);
+      } else {
+        common::LogWarn("deadline scan failed, retrying next scan", {{"error", r.status().ToString()}});
+        report_error_();
+      }
+      lock.lock();
+      cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; });
+    }
+  }
+
+  DeadlineWatch& watch_;
+  absl::Duration interval_;
+  std::function<void(const ScanResult&)> report_;
+  std::function<void()> report_error_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 int Run() {
   common::EnvReader env;
@@ -21,6 +88,13 @@ int Run() {
   auto& rt = **rt_or;
   std::string unit = env.Required("DEPARTMENT_WORKER_UNIT");
   int grpc_port = static_cast<int>(env.Int("DEPARTMENT_WORKER_GRPC_PORT", 0, 0, 65535));
+  absl::Duration scan_interval =
+      DurationVar(env, "WORKER_DEADLINE_SCAN_INTERVAL", "30s", absl::Milliseconds(100));
+  DeadlineOptions deadline_options;
+  deadline_options.warn_share = env.Double("WORKER_DEADLINE_WARN_SHARE", 0.8, 0.01, 0.99);
+  deadline_options.escalation_grace =
+      DurationVar(env, "WORKER_ESCALATION_GRACE", "4h", absl::ZeroDuration());
+  deadline_options.coordination_unit = env.String("WORKER_COORDINATION_UNIT", "koordinasyon");
   if (auto s = env.Finish(); !s.ok()) {
     common::LogError("bad configuration", {{"error", std::string(s.message())}});
     return 2;
@@ -45,6 +119,8 @@ int Run() {
   RedisTaskStore store(**redis, topics.prefix(), unit);
   WorkerService worker(unit, store, topics, **publisher, common::SystemClock::Get());
   StaffGrpc staff(worker);
+  RegisterStaffHttp(rt.http().server(), worker);
+  DeadlineWatch watch(unit, store, topics, **publisher, common::SystemClock::Get(), deadline_options);
 
   auto& open_gauge = rt.registry().AddGauge("teksin_department_worker_open_tasks",
                                             "Open tasks in the unit's queue", {"unit"});
@@ -52,6 +128,17 @@ int Run() {
     auto n = store.CountOpen();
     if (n.ok()) open_gauge.With({unit}).Set(static_cast<double>(*n));
   });
+  auto& alerts = rt.registry().AddCounter("teksin_department_worker_deadline_alerts_total",
+                                          "Deadline alerts this instance published", {"unit", "kind"});
+  auto& breaches = rt.registry().AddCounter(
+      "teksin_department_worker_deadline_breaches_total",
+      "Tasks whose deadline passed while open (BREACHED alerts this instance published)", {"unit"});
+  auto& overdue = rt.registry().AddGauge("teksin_department_worker_open_overdue_tasks",
+                                         "Open tasks past their deadline at the last scan", {"unit"});
+  auto& scan_errors = rt.registry().AddCounter("teksin_department_worker_deadline_scan_errors_total",
+                                               "Deadline scans that failed (Redis or Kafka)", {"unit"});
+  breaches.With({unit});
+  overdue.With({unit});
   redis::RedisClient* r = redis->get();
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
 
@@ -63,9 +150,21 @@ int Run() {
   auto bound = rt.StartGrpc({&staff}, grpc_port);
   if (!bound.ok()) return rt.Fail("grpc", bound.status());
   rt.RunConsumer(std::move(*consumer), worker);
+  Scanner scanner(watch, scan_interval, [&](const ScanResult& res) {
+    overdue.With({unit}).Set(static_cast<double>(res.overdue));
+    if (res.warnings) alerts.With({unit, "warning"}).Inc(res.warnings);
+    if (res.breaches) {
+      alerts.With({unit, "breached"}).Inc(res.breaches);
+      breaches.With({unit}).Inc(res.breaches);
+    }
+    if (res.escalations) alerts.With({unit, "escalated"}).Inc(res.escalations);
+  }, [&] { scan_errors.With({unit}).Inc(); });
   common::LogInfo("department worker running",
-                  {{"unit", unit}, {"grpc_port", *bound}, {"http_port", *http_port}});
-  return rt.WaitForShutdownAndStop();
+                  {{"unit", unit}, {"grpc_port", *bound}, {"http_port", *http_port},
+                   {"deadline_scan_interval", absl::FormatDuration(scan_interval)}});
+  int code = rt.WaitForShutdownAndStop();
+  scanner.Stop();
+  return code;
 }
 
 }  // namespace teksin::department_worker

@@ -36,7 +36,27 @@ grpc::Status StaffGrpc::ResolveTask(grpc::ServerContext*, const v1::ResolveTaskR
 }
 grpc::Status StaffGrpc::RejectTask(grpc::ServerContext*, const v1::RejectTaskRequest* req,
                                    v1::Task* resp) {
-  return Answer(worker_.Reject(req->task_id(), req->staff_id(), req->reason()), resp);
+  return Answer(worker_.Reject(req->task_id(), req->staff_id(), req->reason(),
+                               req->suggested_unit_id()),
+                resp);
+}
+grpc::Status StaffGrpc::StartTask(grpc::ServerContext*, const v1::StartTaskRequest* req,
+                                  v1::Task* resp) {
+  return Answer(worker_.Start(req->task_id(), req->staff_id()), resp);
+}
+grpc::Status StaffGrpc::AddNote(grpc::ServerContext*, const v1::AddNoteRequest* req,
+                                v1::Task* resp) {
+  return Answer(worker_.AddNote(req->task_id(), req->staff_id(), req->note(),
+                                req->visible_to_citizen()),
+                resp);
+}
+grpc::Status StaffGrpc::AskCitizen(grpc::ServerContext*, const v1::AskCitizenRequest* req,
+                                   v1::Task* resp) {
+  return Answer(worker_.AskCitizen(req->task_id(), req->staff_id(), req->question()), resp);
+}
+grpc::Status StaffGrpc::AcknowledgeTask(grpc::ServerContext*, const v1::AcknowledgeTaskRequest* req,
+                                        v1::Task* resp) {
+  return Answer(worker_.Acknowledge(req->task_id(), req->staff_id(), req->reference()), resp);
 }
 
 }  // namespace teksin::department_worker

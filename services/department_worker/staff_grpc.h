@@ -18,6 +18,13 @@ class StaffGrpc final : public v1::StaffService::Service {
                            v1::Task* resp) override;
   grpc::Status RejectTask(grpc::ServerContext*, const v1::RejectTaskRequest* req,
                           v1::Task* resp) override;
+  grpc::Status StartTask(grpc::ServerContext*, const v1::StartTaskRequest* req,
+                         v1::Task* resp) override;
+  grpc::Status AddNote(grpc::ServerContext*, const v1::AddNoteRequest* req, v1::Task* resp) override;
+  grpc::Status AskCitizen(grpc::ServerContext*, const v1::AskCitizenRequest* req,
+                          v1::Task* resp) override;
+  grpc::Status AcknowledgeTask(grpc::ServerContext*, const v1::AcknowledgeTaskRequest* req,
+                               v1::Task* resp) override;
 
  private:
   WorkerService& worker_;
