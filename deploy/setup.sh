@@ -35,6 +35,7 @@ APT_PACKAGES=(
   librdkafka-dev libhiredis-dev nlohmann-json3-dev libcpp-httplib-dev libabsl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libfasttext-dev fasttext libicu-dev
   redis-server kcat prometheus openjdk-17-jre-headless maven python3 python3-venv curl openssl
+  chromium
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -140,6 +141,15 @@ if ! "${VENV}/bin/python" -c 'import georeport, requests' >/dev/null 2>&1; then
   "${VENV}/bin/pip" install -q --disable-pip-version-check "${PY_REQUIREMENTS[@]}" ||
     die "pip could not install ${PY_REQUIREMENTS[*]}"
   py_summary="test venv: created"
+fi
+
+# The dashboard's browser test drives Debian's chromium with Playwright's library (never its own
+# browser download: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD keeps pip from trying).
+if ! "${VENV}/bin/python" -c 'import playwright' >/dev/null 2>&1; then
+  info "adding playwright to the test venv"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "${VENV}/bin/pip" install -q --disable-pip-version-check \
+    playwright==1.65.2 || die "pip could not install playwright"
+  py_summary="${py_summary}, playwright added"
 fi
 
 info "ok: ${apt_summary}; java ${java_version}; ${kafka_summary}; ${py_summary}"
