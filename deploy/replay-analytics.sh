@@ -43,10 +43,17 @@ while :; do
   sleep 2
 done
 secs=$(($(date +%s) - start))
+# JSON with sorted keys (protobuf maps have no fixed order); CSV and HTML as they are.
+fetch() {
+  case "$1" in
+    */v1/summary* | */v1/figures\?* | */v1/figures) curl -fsS "$1" | python3 -m json.tool --sort-keys ;;
+    *) curl -fsS "$1" ;;
+  esac
+}
 # The summary, the figures API (whole range, weekly, by owner) and the bulletin must be identical.
 same=1
 for path in /v1/summary "/v1/figures" "/v1/figures?granularity=week" "/v1/figures.csv?table=owner" "/v1/bulletin"; do
-  if ! cmp -s <(curl -fsS "${live_url}${path}") <(curl -fsS "http://127.0.0.1:${port}${path}"); then
+  if ! cmp -s <(fetch "${live_url}${path}") <(fetch "http://127.0.0.1:${port}${path}"); then
     warn "${path} differs"
     same=0
   fi

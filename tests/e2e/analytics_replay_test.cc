@@ -81,14 +81,18 @@ TEST(AnalyticsReplay, RebuildingFromKafkaGivesExactlyTheSameFigures) {
   // Resolution times come from event timestamps, so even the percentiles match.
   EXPECT_EQ(rebuilt, live) << "live:    " << live.dump() << "\nrebuilt: " << rebuilt.dump();
   // The figures API too (day cubes, ADR 0019): whole range, a filter, weekly series, the CSV and
-  // the bulletin are byte for byte the same.
+  // the bulletin are the same (CSV and HTML byte for byte).
   for (const char* path : {"/v1/figures", "/v1/figures?district=Tarsus&granularity=week",
                            "/v1/figures?category=su-ariza&owner=meski", "/v1/figures.csv?table=owner",
                            "/v1/figures.csv?table=series", "/v1/bulletin?lang=en"}) {
     auto a = HttpGet(suite.analytics_port(), path);
     auto b = HttpGet(port, path);
     ASSERT_EQ(a.status, 200) << path << " " << a.body;
-    EXPECT_EQ(b.body, a.body) << path;
+    if (std::string(path).rfind("/v1/figures?", 0) == 0 || std::string(path) == "/v1/figures") {
+      EXPECT_EQ(b.Json(), a.Json()) << path;  // JSON maps have no fixed order
+    } else {
+      EXPECT_EQ(b.body, a.body) << path;
+    }
   }
   auto figures = HttpGet(port, "/v1/figures").Json();
   EXPECT_EQ(JsonInt(figures["totals"], "cases"), kCases);
