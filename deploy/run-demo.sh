@@ -41,9 +41,13 @@ The suite is still running:
   Open311 (app and web)   ${OPEN311_URL}/open311/v2/services.json
   call centre (gRPC)      $(read_env_value "${SUITE_ENV}" CALLCENTER_GRPC)  (teksin.v1.CallCenterService)
   WhatsApp webhook        $(read_env_value "${SUITE_ENV}" WHATSAPP_URL)
-  analytics figures       ${ANALYTICS_URL}/v1/summary
+  analytics figures       ${ANALYTICS_URL}/v1/summary  and  ${ANALYTICS_URL}/v1/figures
+  monthly bulletin        ${ANALYTICS_URL}/v1/bulletin  (HTML, print to PDF)
   metrics and health      <service URL>/metrics and /healthz (all in ${SUITE_ENV})
   logs                    ${TEKSIN_STATE_DIR}/suite/logs/
 Stop it with:             deploy/suite.sh stop
+
+The dashboard (the demo's cases on the Mersin map, live; Türkçe / English):
+  ${ANALYTICS_URL}/dashboard/
 MSG
 exit "${rc}"
