@@ -99,7 +99,7 @@ do_start() {
     "TEKSIN_SHARED_DIR=${SHARED_DIR}"
   )
   local b="${BUILD_DIR}/services"
-  local routing_port intake_port analytics_port analytics_grpc open311_port
+  local routing_port intake_port intake_grpc analytics_port analytics_grpc open311_port
   routing_port="$(free_port)"
   launch routing "${b}/routing/routing" "${common[@]}" "ROUTING_HTTP_PORT=${routing_port}"
   wait_healthy routing "${routing_port}"
@@ -120,7 +120,15 @@ do_start() {
     echo "${unit} ${hp}" >>"${SUITE_DIR}/worker-http.txt"
   done
   intake_port="$(free_port)"
-  launch intake "${b}/intake/intake" "${common[@]}" "INTAKE_HTTP_PORT=${intake_port}"
+  intake_grpc="$(free_port)"
+  # Intake classifies cases without a category: the model is trained into
+  # .teksin/classifier when missing or out of date (about 25 s of one core; docs/classifier.md).
+  TEKSIN_BUILD_DIR="${BUILD_DIR}" bash "${TEKSIN_ROOT}/deploy/train-classifier.sh" --no-tune \
+    --if-missing >"${LOG_DIR}/train-classifier.log" 2>&1 ||
+    die "classifier training failed (log: ${LOG_DIR}/train-classifier.log)"
+  launch intake "${b}/intake/intake" "${common[@]}" "INTAKE_HTTP_PORT=${intake_port}" \
+    "INTAKE_GRPC_PORT=${intake_grpc}" \
+    "INTAKE_CLASSIFIER_MODEL=${TEKSIN_STATE_DIR}/classifier/complaints.bin"
   analytics_port="$(free_port)"
   analytics_grpc="$(free_port)"
   launch analytics "${b}/analytics/analytics" "${common[@]}" "ANALYTICS_HTTP_PORT=${analytics_port}" \
@@ -167,6 +175,7 @@ WHATSAPP_VERIFY_TOKEN=${WHATSAPP_VERIFY_TOKEN}
 ANALYTICS_URL=http://127.0.0.1:${analytics_port}
 ANALYTICS_GRPC=127.0.0.1:${analytics_grpc}
 INTAKE_URL=http://127.0.0.1:${intake_port}
+INTAKE_GRPC=127.0.0.1:${intake_grpc}
 ROUTING_URL=http://127.0.0.1:${routing_port}
 WORKERS_FILE=${SUITE_DIR}/workers.txt
 ENV

@@ -10,10 +10,14 @@
 #      input gives the same model bytes), saved as complaints.bin; with --quantize also as a
 #      quantized complaints.ftz (about 3 more minutes on one core);
 #   4. `classify --evaluate` prints accuracy, macro-F1 and per-label figures on the held-out part.
-# Training lines come from `classify --write-training`, i.e. the C++ normalisation used at
-# prediction time. Output in .teksin/classifier/.
-# Usage: deploy/train-classifier.sh [--quantize]   (needs the `fasttext` CLI and a built
-#        tools/classify; about 4 minutes on one core without --quantize)
+# Training lines come from `classify --write-training`, i.e. the C++ normalisation (ICU Turkish
+# folding) that intake applies when it serves the model. Output in .teksin/classifier/.
+# Usage: deploy/train-classifier.sh [--quantize] [--no-tune] [--if-missing] [--out DIR]
+#   --no-tune     skip step 2 and train with BEST below (the settings the last tuning chose)
+#   --if-missing  do nothing when DIR/complaints.bin was trained from the same training lines
+#                 with the same settings (DIR/stamp); what the suite and the e2e fixture use
+#   --out DIR     write to DIR instead of .teksin/classifier
+# Needs the `fasttext` CLI and a built tools/classify (TEKSIN_BUILD_DIR, default build/).
 set -euo pipefail
 TEKSIN_LOG_TAG=classifier
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
@@ -23,15 +27,29 @@ SHARED_DIR="${TEKSIN_SHARED_DIR:-$(cd "${TEKSIN_ROOT}/.." && pwd -P)/shared}"
 CORPUS="${SHARED_DIR}/data/turkish-complaints/municipal-complaints-tr.csv"
 BUILD_DIR="${TEKSIN_BUILD_DIR:-${TEKSIN_ROOT}/build}"
 CLASSIFY="${BUILD_DIR}/tools/classify"
-OUT="$(abs_dir "${TEKSIN_STATE_DIR}/classifier")"
+OUT_ARG="${TEKSIN_STATE_DIR}/classifier"
 quantize=0
-case "${1:-}" in
-  "") ;;
-  --quantize) quantize=1 ;;
-  *) die "usage: deploy/train-classifier.sh [--quantize]" ;;
-esac
+tune=1
+if_missing=0
+while (($#)); do
+  case "$1" in
+    --quantize) quantize=1 ;;
+    --no-tune) tune=0 ;;
+    --if-missing) if_missing=1 ;;
+    --out)
+      [[ $# -ge 2 ]] || die "--out needs a folder"
+      OUT_ARG="$2"
+      shift
+      ;;
+    *) die "usage: deploy/train-classifier.sh [--quantize] [--no-tune] [--if-missing] [--out DIR]" ;;
+  esac
+  shift
+done
+OUT="$(abs_dir "${OUT_ARG}")"
 SEED=20240601
 FIXED=(-dim 50 -bucket 200000 -loss softmax -minCount 1 -thread 1 -seed "${SEED}" -verbose 0)
+# The settings the last tuning run chose (docs/classifier.md): epoch lr wordNgrams minn maxn.
+BEST="50 0.5 1 3 6"
 
 [[ -f "${CORPUS}" ]] || die "corpus not found: ${CORPUS} (set TEKSIN_SHARED_DIR)"
 command -v fasttext >/dev/null || die "fasttext CLI not installed (apt-get install fasttext)"
@@ -63,6 +81,14 @@ PY
 "${CLASSIFY}" --write-training "${OUT}/train.csv" >"${OUT}/train.txt" 2>/dev/null
 "${CLASSIFY}" --write-training "${OUT}/train-fit.csv" >"${OUT}/train-fit.txt" 2>/dev/null
 
+if ((!tune)) && ((if_missing)) && [[ -f "${OUT}/complaints.bin" && -f "${OUT}/stamp" ]]; then
+  want="$( (cat "${OUT}/train.txt"; echo "${BEST} ${FIXED[*]}") | sha256sum | cut -c1-64)"
+  if [[ "$(cat "${OUT}/stamp")" == "${want}" ]]; then
+    info "model up to date: ${OUT}/complaints.bin"
+    exit 0
+  fi
+fi
+
 # Candidate settings: epoch lr wordNgrams minn maxn.
 GRID=(
   "25 0.5 1 0 0"
@@ -75,8 +101,9 @@ GRID=(
   "50 0.5 1 3 6"
 )
 best_f1=-1
-best=""
-info "tuning on train-fit / validation (held-out untouched)"
+best="${BEST}"
+((tune)) && info "tuning on train-fit / validation (held-out untouched)"
+((tune)) || GRID=()
 for g in "${GRID[@]}"; do
   read -r epoch lr ngrams minn maxn <<<"${g}"
   fasttext supervised -input "${OUT}/train-fit.txt" -output "${OUT}/tune" "${FIXED[@]}" \
@@ -93,7 +120,11 @@ rm -f "${OUT}/tune.bin" "${OUT}/tune.vec"
 
 read -r epoch lr ngrams minn maxn <<<"${best}"
 SETTINGS="-epoch ${epoch} -lr ${lr} -wordNgrams ${ngrams} -minn ${minn} -maxn ${maxn} ${FIXED[*]}"
-info "best: ${SETTINGS} (validation macro-F1 ${best_f1}); training on the whole train part"
+if ((tune)); then
+  info "best: ${SETTINGS} (validation macro-F1 ${best_f1}); training on the whole train part"
+else
+  info "settings: ${SETTINGS} (no tuning); training on the whole train part"
+fi
 # shellcheck disable=SC2086
 fasttext supervised -input "${OUT}/train.txt" -output "${OUT}/complaints" ${SETTINGS} >/dev/null
 rm -f "${OUT}/complaints.vec" "${OUT}/complaints.ftz"
@@ -101,6 +132,7 @@ if ((quantize)); then
   fasttext quantize -input "${OUT}/train.txt" -output "${OUT}/complaints" -qnorm >/dev/null
 fi
 echo "${SETTINGS}" >"${OUT}/settings.txt"
+(cat "${OUT}/train.txt"; echo "${best} ${FIXED[*]}") | sha256sum | cut -c1-64 >"${OUT}/stamp"
 info "model: ${OUT}/complaints.bin (sha256 $(sha256sum "${OUT}/complaints.bin" | cut -c1-16))"
 
 info "held-out evaluation (complaints.bin)"

@@ -1,0 +1,157 @@
+// Intake's repeat and duplicate indexes (RedisLinkStore) against a real redis-server, and the
+// same script of operations on the in-memory store used by the unit tests: both must agree.
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "intake/link_store.h"
+#include "intake/redis_link_store.h"
+#include "redis/client.h"
+#include "support/suite_harness.h"
+
+namespace teksin::intake {
+namespace {
+
+constexpr int64_t kHour = 3600LL * 1000 * 1000;
+constexpr double kLat = 36.918, kLon = 34.895;  // Tarsus
+constexpr double kDegPer100m = 0.0009;
+
+OpenCase Open(const std::string& id, const std::string& citizen, const std::string& category,
+              double lat, double lon, int64_t at) {
+  return OpenCase{id, "TC-" + id, citizen, category, true, lat, lon, at};
+}
+
+class LinkStoreContract : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (GetParam()) {
+      infra_ = testing::LoadInfra();
+      redis::RedisConfig rc;
+      rc.url = infra_.redis_url;
+      auto c = redis::RedisClient::Create(rc, &registry_, "test");
+      ASSERT_TRUE(c.ok()) << c.status();
+      client_ = std::move(*c);
+      prefix_ = testing::UniquePrefix("intake");
+      store_ = std::make_unique<RedisLinkStore>(*client_, prefix_, absl::Seconds(60));
+    } else {
+      store_ = std::make_unique<InMemoryLinkStore>();
+    }
+  }
+  testing::Infra infra_;
+  metrics::Registry registry_;
+  std::unique_ptr<redis::RedisClient> client_;
+  std::string prefix_;
+  std::unique_ptr<LinkStore> store_;
+};
+
+TEST_P(LinkStoreContract, TheFirstDecisionForAContactStays) {
+  auto none = store_->GetDecision("contact-1");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+  LinkDecision dup{LinkKind::kDuplicate, "case-1", "TC-case-1", 87.5};
+  auto put = store_->PutDecision("contact-1", dup, absl::Hours(1));
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_EQ(*put, dup);
+  // A racing second delivery decided differently: it gets the first answer back.
+  auto second = store_->PutDecision("contact-1", LinkDecision{}, absl::Hours(1));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, dup);
+  auto got = store_->GetDecision("contact-1");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, dup);
+  LinkDecision repeat{LinkKind::kRepeat, "case-9", "TC-9", 0};
+  ASSERT_TRUE(store_->PutDecision("contact-2", repeat, absl::Hours(1)).ok());
+  EXPECT_EQ(**store_->GetDecision("contact-2"), repeat);
+}
+
+TEST_P(LinkStoreContract, RepeatIndexFindsTheCitizensEarliestOpenCaseOfTheCategory) {
+  ASSERT_TRUE(store_->AddOpen(Open("c2", "cit-a", "yol-sokak", kLat, kLon, 2 * kHour)).ok());
+  ASSERT_TRUE(store_->AddOpen(Open("c1", "cit-a", "yol-sokak", kLat, kLon, 1 * kHour)).ok());
+  ASSERT_TRUE(store_->AddOpen(Open("c3", "cit-a", "cop-alinmadi", kLat, kLon, 0)).ok());
+  auto mine = store_->OpenOfCitizen("cit-a", "yol-sokak");
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  ASSERT_TRUE(mine->has_value());
+  EXPECT_EQ((*mine)->case_id, "c1");
+  EXPECT_EQ((*mine)->tracking_code, "TC-c1");
+  EXPECT_NEAR((*mine)->lat, kLat, 1e-6);
+  EXPECT_FALSE(store_->OpenOfCitizen("cit-b", "yol-sokak")->has_value());
+  ASSERT_TRUE(store_->Close("c1").ok());
+  EXPECT_EQ((*store_->OpenOfCitizen("cit-a", "yol-sokak"))->case_id, "c2");
+  ASSERT_TRUE(store_->Close("c2").ok());
+  EXPECT_FALSE(store_->OpenOfCitizen("cit-a", "yol-sokak")->has_value());
+  // Reopened: found again.
+  ASSERT_TRUE(store_->Reopen("c2", 5 * kHour).ok());
+  EXPECT_EQ((*store_->OpenOfCitizen("cit-a", "yol-sokak"))->case_id, "c2");
+  // A replayed AddOpen after the close changes nothing.
+  ASSERT_TRUE(store_->AddOpen(Open("c1", "cit-a", "yol-sokak", kLat, kLon, 1 * kHour)).ok());
+  EXPECT_EQ((*store_->OpenOfCitizen("cit-a", "yol-sokak"))->case_id, "c2");
+  // Closing or reopening a case intake never indexed is harmless.
+  EXPECT_TRUE(store_->Close("never-seen").ok());
+  EXPECT_TRUE(store_->Reopen("never-seen-2", 0).ok());
+}
+
+TEST_P(LinkStoreContract, PlaceIndexByCategoryRadiusAndWindow) {
+  ASSERT_TRUE(store_->AddOpen(Open("near-late", "a", "yol-sokak", kLat + 0.5 * kDegPer100m, kLon,
+                                   10 * kHour)).ok());
+  ASSERT_TRUE(store_->AddOpen(Open("first", "b", "yol-sokak", kLat + kDegPer100m, kLon,
+                                   5 * kHour)).ok());
+  ASSERT_TRUE(store_->AddOpen(Open("far", "c", "yol-sokak", kLat + 5 * kDegPer100m, kLon,
+                                   7 * kHour)).ok());
+  ASSERT_TRUE(store_->AddOpen(Open("other-cat", "d", "agac", kLat, kLon, 0)).ok());
+  auto hit = store_->FirstOpenNear("yol-sokak", kLat, kLon, 150, 0);
+  ASSERT_TRUE(hit.ok()) << hit.status();
+  ASSERT_TRUE(hit->has_value());
+  EXPECT_EQ((*hit)->open.case_id, "first");  // the earliest within the radius, not the nearest
+  EXPECT_NEAR((*hit)->distance_m, 100, 2);
+  // Window: "first" (5 h) is older than since (6 h) and leaves the index for good.
+  hit = store_->FirstOpenNear("yol-sokak", kLat, kLon, 150, 6 * kHour);
+  ASSERT_TRUE(hit.ok());
+  EXPECT_EQ((*hit)->open.case_id, "near-late");
+  hit = store_->FirstOpenNear("yol-sokak", kLat, kLon, 150, 0);
+  EXPECT_EQ((*hit)->open.case_id, "near-late") << "trimmed entries do not come back";
+  ASSERT_TRUE(store_->Close("near-late").ok());
+  EXPECT_FALSE(store_->FirstOpenNear("yol-sokak", kLat, kLon, 150, 0)->has_value());
+  EXPECT_EQ((*store_->FirstOpenNear("yol-sokak", kLat, kLon, 1000, 0))->open.case_id, "far");
+  EXPECT_EQ((*store_->FirstOpenNear("agac", kLat, kLon, 10, 0))->open.case_id, "other-cat");
+  // Reopened: back in the place index with the reopening time.
+  ASSERT_TRUE(store_->Reopen("near-late", 20 * kHour).ok());
+  hit = store_->FirstOpenNear("yol-sokak", kLat, kLon, 150, 15 * kHour);
+  ASSERT_TRUE(hit->has_value());
+  EXPECT_EQ((*hit)->open.case_id, "near-late");
+  EXPECT_EQ((*hit)->open.registered_us, 20 * kHour);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, LinkStoreContract, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Redis" : "InMemory"; });
+
+TEST(RedisLinkStore, ClosedCasesExpireAndAnUnreachableServerIsTransient) {
+  auto infra = testing::LoadInfra();
+  redis::RedisConfig rc;
+  rc.url = infra.redis_url;
+  auto client = redis::RedisClient::Create(rc, nullptr, "test");
+  ASSERT_TRUE(client.ok());
+  const std::string prefix = testing::UniquePrefix("intake");
+  RedisLinkStore store(**client, prefix, absl::Seconds(60));
+  ASSERT_TRUE(store.AddOpen(Open("c1", "a", "yol-sokak", kLat, kLon, 0)).ok());
+  auto ttl = (*client)->Command({"TTL", prefix + ":intake:case:c1"});
+  EXPECT_EQ(ttl->integer, -1) << "an open case never expires";
+  ASSERT_TRUE(store.Close("c1").ok());
+  ttl = (*client)->Command({"TTL", prefix + ":intake:case:c1"});
+  EXPECT_GT(ttl->integer, 0);
+  EXPECT_LE(ttl->integer, 60);
+  ASSERT_TRUE(store.PutDecision("x", LinkDecision{}, absl::Hours(2)).ok());
+  ttl = (*client)->Command({"TTL", prefix + ":intake:decision:x"});
+  EXPECT_GT(ttl->integer, 7000);
+
+  redis::RedisConfig absent;
+  absent.url = absl::StrCat("redis://127.0.0.1:", testing::FreePort());
+  absent.connect_timeout = std::chrono::milliseconds(300);
+  auto down = redis::RedisClient::Create(absent, nullptr, "absent");
+  ASSERT_TRUE(down.ok());
+  RedisLinkStore unreachable(**down, prefix);
+  EXPECT_EQ(unreachable.GetDecision("x").status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace teksin::intake
