@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "support/envelopes.h"
 #include "support/paths.h"
@@ -391,7 +392,8 @@ TEST_F(FiguresTest, FiguresDependOnlyOnTheEventsNotOnTheirOrderOrRedelivery) {
   FiguresQuery q(other, population_, RisingOptions{});
   auto rebuilt = q.Run({});
   ASSERT_OK(rebuilt);
-  EXPECT_EQ(rebuilt->SerializeAsString(), live.SerializeAsString());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*rebuilt, live))
+      << rebuilt->ShortDebugString() << "\n" << live.ShortDebugString();
   EXPECT_EQ(replay.duplicates(), static_cast<int64_t>(fed_.size()));
 }
 
