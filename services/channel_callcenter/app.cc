@@ -9,6 +9,7 @@
 #include "channel_callcenter/redis_case_index.h"
 #include "common/log.h"
 #include "runtime/runtime.h"
+#include "vault/contact_vault.h"
 
 namespace teksin::channel_callcenter {
 
@@ -25,6 +26,13 @@ int Run() {
     common::LogError("bad configuration", {{"error", std::string(config.status().message())}});
     return 2;
   }
+  common::EnvReader vault_env;
+  auto cipher = vault::ReadContactVaultKey(vault_env, /*required=*/false);
+  const absl::Duration vault_ttl = vault::ReadContactVaultTtl(vault_env);
+  if (auto s = vault_env.Finish(); !s.ok()) {
+    common::LogError("bad configuration", {{"error", std::string(s.message())}});
+    return 2;
+  }
   auto catalogue = catalogue::Catalogue::LoadFile(config->catalogue_file);
   auto districts = geo::DistrictLocator::FromGeoJsonFile(config->boundaries_file);
   if (!catalogue.ok() || !districts.ok()) {
@@ -37,7 +45,7 @@ int Run() {
   const auto& topics = rt.topics();
   const std::string own = topics.ChannelContacts(kChannelTopicName);
   if (auto s = rt.EnsureTopics({own, topics.IntakeCases(), topics.RoutingDecisions(),
-                                topics.DepartmentUpdates()});
+                                topics.DepartmentUpdates(), topics.CitizenFeedback()});
       !s.ok()) {
     common::LogError("cannot create topics", {{"error", s.ToString()}});
     return 1;
@@ -60,6 +68,14 @@ int Run() {
   options.idempotency_ttl = config->idempotency_ttl;
   CallCenterService service(*catalogue, *districts, index, limiter, idempotency, topics,
                             **publisher, common::SystemClock::Get(), rt.registry(), options);
+  std::unique_ptr<vault::RedisContactVault> contacts;
+  if (cipher) {
+    contacts = std::make_unique<vault::RedisContactVault>(**redis, topics.prefix(), *cipher, vault_ttl);
+    service.SetVault(contacts.get());
+  } else {
+    common::LogWarn("TEKSIN_CONTACT_VAULT_KEY is empty: no caller number is stored, so the "
+                    "notifier cannot send SMS to callers (development only)");
+  }
   CallCenterGrpc grpc_service(service);
   redis::RedisClient* r = redis->get();
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });

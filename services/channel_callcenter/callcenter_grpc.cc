@@ -52,4 +52,10 @@ grpc::Status CallCenterGrpc::FindNearbyOpenCases(grpc::ServerContext* ctx,
   return Answer(ctx, service_.FindNearbyOpenCases(*req), resp);
 }
 
+grpc::Status CallCenterGrpc::RecordFeedback(grpc::ServerContext* ctx,
+                                            const v1::RecordFeedbackRequest* req,
+                                            v1::RecordFeedbackResponse* resp) {
+  return Answer(ctx, service_.RecordFeedback(*req), resp);
+}
+
 }  // namespace teksin::channel_callcenter

@@ -19,6 +19,8 @@ class CallCenterGrpc final : public v1::CallCenterService::Service {
   grpc::Status FindNearbyOpenCases(grpc::ServerContext* ctx,
                                    const v1::FindNearbyOpenCasesRequest* req,
                                    v1::FindNearbyOpenCasesResponse* resp) override;
+  grpc::Status RecordFeedback(grpc::ServerContext* ctx, const v1::RecordFeedbackRequest* req,
+                              v1::RecordFeedbackResponse* resp) override;
 
  private:
   CallCenterService& service_;

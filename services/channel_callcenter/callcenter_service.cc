@@ -451,6 +451,13 @@ absl::StatusOr<ContactAnswer> CallCenterService::Log(const v1::LogContactRequest
   // code): intake and the projections register only CASE_REQUESTED.
   *contact->mutable_requested_case() = c;
   events::StampType(env);
+  if (wants_case && vault_ != nullptr && !phone.empty()) {
+    // The caller's number, sealed, for the SMS notifications; never in the event.
+    vault::ContactAddress to;
+    to.phone_e164 = *common::NormalizeTurkishPhone(phone);
+    to.language = c.language();
+    RETURN_IF_ERROR(vault_->Put(c.case_id(), to));
+  }
   RETURN_IF_ERROR(publisher_.PublishOne(
       {topics_.ChannelContacts(kChannelTopicName), meta.partition_key, env}));
   contacts_.With({OutcomeName(outcome), catalogue::ChannelName(channel)}).Inc();
@@ -669,6 +676,108 @@ absl::Status CallCenterService::Handle(const events::ConsumedEvent& event) {
   RETURN_IF_ERROR(index_.Apply(u));
   projected_.With({catalogue::CaseStatusName(status)}).Inc();
   return absl::OkStatus();
+}
+
+}  // namespace teksin::channel_callcenter
+
+namespace teksin::channel_callcenter {
+
+absl::StatusOr<v1::RecordFeedbackResponse> CallCenterService::RecordFeedback(
+    const v1::RecordFeedbackRequest& r) {
+  auto run = [&]() -> absl::StatusOr<v1::RecordFeedbackResponse> {
+    ASSIGN_OR_RETURN(std::string actor, Caller(r.operator_id(), r.desk_id()));
+    RETURN_IF_ERROR(Admit(actor));
+    std::string code;
+    if (!common::NormalizeTrackingCode(Trim(r.tracking_code()), &code)) {
+      return Bad("takip kodu geçersiz (ör. 7KQ2M-X9D4F)", "tracking_code is not a tracking code");
+    }
+    const v1::FeedbackKind kind = r.kind();
+    if (kind != v1::FEEDBACK_KIND_CONFIRM && kind != v1::FEEDBACK_KIND_RATE &&
+        kind != v1::FEEDBACK_KIND_REOPEN) {
+      return Bad("geri bildirim türü CONFIRM, RATE veya REOPEN olmalı",
+                 "kind must be CONFIRM, RATE or REOPEN");
+    }
+    if (r.rating() != 0 && (r.rating() < 1 || r.rating() > 5)) {
+      return Bad("puan 1 ile 5 arasında olmalı", "rating must be from 1 to 5");
+    }
+    if (kind == v1::FEEDBACK_KIND_RATE && r.rating() == 0) {
+      return Bad("RATE için puan (1-5) gerekli", "rating (1..5) is required for RATE");
+    }
+    if (kind == v1::FEEDBACK_KIND_REOPEN && r.rating() != 0) {
+      return Bad("REOPEN ile puan verilmez", "rating goes with CONFIRM or RATE, not REOPEN");
+    }
+    const std::string comment = Trim(r.comment());
+    if (comment.size() > 2000) return Bad("açıklama en fazla 2000 bayt olabilir", "comment is longer than 2000 bytes");
+    if (kind == v1::FEEDBACK_KIND_REOPEN && comment.empty()) {
+      return Bad("REOPEN için neyin hâlâ sorunlu olduğunu yazın",
+                 "comment is required for REOPEN: what is still wrong");
+    }
+    std::string phone = Trim(r.caller_phone());
+    if (phone.empty()) return Bad("arayan numarası gerekli", "caller_phone is required");
+    auto e164 = common::NormalizeTurkishPhone(phone);
+    if (!e164.ok()) {
+      return Bad("arayan numarası geçerli bir Türkiye telefon numarası değil",
+                 absl::StrCat("caller_phone: ", e164.status().message()));
+    }
+    const std::string ck = common::CitizenKey(options_.citizen_key_secret, *e164);
+    // The caller's own cases only: another citizen's code is simply not found.
+    ASSIGN_OR_RETURN(auto records, index_.ByCitizen(ck, kMaxLimit));
+    const CaseRecord* rec = nullptr;
+    for (const auto& x : records) {
+      std::string own;
+      if (common::NormalizeTrackingCode(x.tracking_code, &own) && own == code) rec = &x;
+    }
+    if (rec == nullptr) {
+      return absl::NotFoundError(absl::StrCat(
+          "bu numaranın ", r.tracking_code(), " kodlu bir başvurusu yok / the caller has no case ",
+          r.tracking_code()));
+    }
+    if (rec->status != v1::CASE_STATUS_RESOLVED) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "başvuru çözülmüş değil / feedback is taken only for a resolved case; this one is ",
+          v1::CaseStatus_Name(rec->status)));
+    }
+    // One feedback per resolution (the resolution's time in the index names it).
+    const std::string resolution = absl::StrCat(rec->case_id, "@", rec->updated_us);
+    const std::string answer = absl::StrCat(static_cast<int>(kind), ":", r.rating());
+    ASSIGN_OR_RETURN(std::string first, idempotency_.Remember("cc:feedback:" + resolution, answer,
+                                                              absl::Hours(24 * 400)));
+    if (first != answer) {
+      return absl::FailedPreconditionError(
+          "bu çözüm için geri bildirim zaten kaydedildi / feedback was already recorded for this "
+          "resolution");
+    }
+    events::EnvelopeMeta meta;
+    meta.event_id = common::DerivedId(resolution, "feedback/callcenter");
+    meta.source = kServiceName;
+    meta.correlation_id = rec->case_id;
+    meta.partition_key = rec->case_id;
+    meta.occurred_at = clock_.Now();
+    v1::Envelope env = events::NewEnvelope(meta);
+    auto* f = env.mutable_citizen_feedback();
+    f->set_case_id(rec->case_id);
+    f->set_tracking_code(rec->tracking_code);
+    f->set_kind(kind);
+    f->set_rating(r.rating());
+    f->set_comment(comment);
+    f->set_channel(r.desk_id().empty() ? v1::CHANNEL_CALL_CENTER : v1::CHANNEL_WALK_IN);
+    f->set_citizen_key(ck);
+    events::StampType(env);
+    RETURN_IF_ERROR(publisher_.PublishOne({topics_.CitizenFeedback(), rec->case_id, std::move(env)}));
+    common::LogInfo("citizen feedback recorded",
+                    {{"case_id", rec->case_id}, {"kind", v1::FeedbackKind_Name(kind)},
+                     {"rating", r.rating()}, {"actor", actor}, {"citizen_key", ck}});
+    v1::RecordFeedbackResponse out;
+    out.set_case_id(rec->case_id);
+    out.set_tracking_code(rec->tracking_code);
+    out.set_kind(kind);
+    out.set_rating(r.rating());
+    out.set_feedback_event_id(meta.event_id);
+    return out;
+  };
+  auto out = run();
+  if (!out.ok()) return CountError("RecordFeedback", out.status());
+  return out;
 }
 
 }  // namespace teksin::channel_callcenter

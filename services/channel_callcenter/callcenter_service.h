@@ -20,6 +20,7 @@
 #include "geo/district_locator.h"
 #include "metrics/registry.h"
 #include "teksin/v1/callcenter_service.pb.h"
+#include "vault/contact_vault.h"
 
 namespace teksin::channel_callcenter {
 
@@ -57,6 +58,11 @@ class CallCenterService : public events::EventHandler {
   absl::StatusOr<v1::FindNearbyOpenCasesResponse> FindNearbyOpenCases(
       const v1::FindNearbyOpenCasesRequest& request);
 
+  // Feedback on the caller's resolved case (see callcenter_service.proto).
+  absl::StatusOr<v1::RecordFeedbackResponse> RecordFeedback(const v1::RecordFeedbackRequest& request);
+  // Where RegisterCase stores the caller's number for notifications (SMS); null: nowhere.
+  void SetVault(vault::ContactVault* vault) { vault_ = vault; }
+
   // The case index projection: channel contacts, intake cases, routing decisions and
   // department updates.
   absl::Status Handle(const events::ConsumedEvent& event) override;
@@ -87,6 +93,7 @@ class CallCenterService : public events::EventHandler {
   metrics::Family<metrics::Counter>& lookups_;
   metrics::Family<metrics::Counter>& errors_;
   metrics::Family<metrics::Counter>& projected_;
+  vault::ContactVault* vault_ = nullptr;
 };
 
 // Turkish-aware folding for matching names: lower case, ç→c ğ→g ı/İ→i ö→o ş→s ü→u, â→a î→i

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/phone.h"
 #include "runtime/runtime.h"
+#include "vault/contact_vault.h"
 
 namespace teksin::channel_open311 {
 
@@ -28,6 +29,10 @@ int Run() {
   options.citizen_limit_per_hour =
       static_cast<int>(env.Int("OPEN311_CITIZEN_LIMIT_PER_HOUR", 20, 1, 1000000));
   options.citizen_key_secret = common::ReadCitizenKeySecret(env);
+  options.feedback_limit_per_hour =
+      static_cast<int>(env.Int("OPEN311_FEEDBACK_LIMIT_PER_HOUR", 10, 1, 1000000));
+  auto cipher = vault::ReadContactVaultKey(env, /*required=*/false);
+  const absl::Duration vault_ttl = vault::ReadContactVaultTtl(env);
   std::string catalogue_file = env.String("TEKSIN_CATALOGUE_FILE",
                                           rt.config().config_dir + "/service-catalogue.json");
   if (auto s = env.Finish(); !s.ok()) {
@@ -46,7 +51,9 @@ int Run() {
   const std::string own = topics.ChannelContacts("open311");
   std::vector<std::string> lifecycle{own, topics.IntakeCases(), topics.RoutingDecisions(),
                                      topics.DepartmentUpdates()};
-  if (auto s = rt.EnsureTopics(lifecycle); !s.ok()) return rt.Fail("cannot create topics", s);
+  std::vector<std::string> created = lifecycle;
+  created.push_back(topics.CitizenFeedback());
+  if (auto s = rt.EnsureTopics(created); !s.ok()) return rt.Fail("cannot create topics", s);
   auto publisher = rt.Publisher();
   auto redis = rt.NewRedis();
   if (!publisher.ok() || !redis.ok()) {
@@ -59,6 +66,14 @@ int Run() {
   channel::RedisRateLimiter limiter(**redis, topics.prefix());
   channel::RedisIdempotencyStore idempotency(**redis, topics.prefix());
   service.SetGuards(&limiter, &idempotency);
+  std::unique_ptr<vault::RedisContactVault> contacts;
+  if (cipher) {
+    contacts = std::make_unique<vault::RedisContactVault>(**redis, topics.prefix(), *cipher, vault_ttl);
+    service.SetVault(contacts.get());
+  } else {
+    common::LogWarn("TEKSIN_CONTACT_VAULT_KEY is empty: no reply address is stored, so the "
+                    "notifier cannot reach Open311 citizens (development only)");
+  }
   RegisterOpen311Routes(rt.http().server(), service);
   redis::RedisClient* r = redis->get();
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });

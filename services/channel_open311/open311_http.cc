@@ -86,6 +86,7 @@ int HttpCode(const absl::Status& s) {
     case absl::StatusCode::kInvalidArgument: return 400;
     case absl::StatusCode::kPermissionDenied: return 403;
     case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kFailedPrecondition: return 409;
     case absl::StatusCode::kResourceExhausted: return 429;
     default: return 503;
   }
@@ -199,6 +200,9 @@ json RequestJson(const RequestView& v, bool extensions, const std::vector<Histor
                 {"detailed_status", get("detailed_status")},
                 {"district", NullIfEmpty(get("district"))},
                 {"duplicate_of", NullIfEmpty(get("duplicate_of"))},
+                {"repeat_of", NullIfEmpty(get("repeat_of"))},
+                {"citizen_note", NullIfEmpty(get("citizen_note"))},
+                {"satisfaction", NumberOrNull(get("satisfaction"))},
                 {"parent_request_id", NullIfEmpty(get("parent"))}};
     if (history) {
       json h = json::array();
@@ -323,6 +327,25 @@ void RegisterOpen311Routes(httplib::Server& server, Open311Service& service) {
                         {"token", accepted->case_id},
                         {"service_notice", accepted->service_notice},
                         {"account_id", nullptr}}}));
+  });
+
+  // Teksin extension: the citizen confirms, rates or reopens a resolved request.
+  server.Post(base + R"(/requests/([^/]+)/feedback\.(json|xml))", [&service](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+    bool xml = req.matches[2] == "xml";
+    auto parsed = ParseRequestBody(req.get_header_value("Content-Type"), req.body);
+    if (!parsed.ok()) return Error(res, xml, 400, std::string(parsed.status().message()));
+    Params params = std::move(*parsed);
+    for (const auto& [k, v] : req.params) {
+      if (params.find(k) == params.end()) params.emplace(k, v);
+    }
+    auto accepted = service.Feedback(req.matches[1], params);
+    if (!accepted.ok()) return Fail(res, xml, accepted.status());
+    json item = {{"service_request_id", accepted->service_request_id},
+                 {"action", accepted->action},
+                 {"rating", accepted->rating > 0 ? json(accepted->rating) : json(nullptr)},
+                 {"status", "accepted"}};
+    Reply(res, xml, 202, "service_requests", json::array({item}));
   });
 
   server.Get(base + R"(/requests\.(json|xml))", [&service](const httplib::Request& req,

@@ -210,6 +210,18 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   contact->set_client_id(Param(p, "api_key").empty() ? "" : common::Sha256Hex(Param(p, "api_key")).substr(0, 12));
   *contact->mutable_requested_case() = c;
   events::StampType(env);
+  if (vault_ != nullptr) {
+    // The reply address stays in the channel, sealed (KVKK): never in the event.
+    vault::ContactAddress to;
+    if (!phone.empty()) to.phone_e164 = *common::NormalizeTurkishPhone(phone);
+    to.push_token = Param(p, "device_id");
+    to.language = c.language();
+    if (to.push_token.size() > 4096) return absl::InvalidArgumentError("device_id is longer than 4096 bytes");
+    if (absl::Status s = vault_->Put(c.case_id(), to); !s.ok()) {
+      // Like the guards: fail open. The case matters more than the notifications about it.
+      common::LogWarn("reply address not stored", {{"case_id", c.case_id()}, {"error", s.ToString()}});
+    }
+  }
   RETURN_IF_ERROR(publisher_.PublishOne(
       {topics_.ChannelContacts("open311"), meta.partition_key, env}));
 
@@ -288,6 +300,10 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
       c = &t.case_();
       if (t.status() == v1::TASK_STATUS_CLAIMED || t.status() == v1::TASK_STATUS_IN_PROGRESS) {
         current = {{"status", "open"}, {"detailed_status", "in_progress"}};
+      } else if (t.status() == v1::TASK_STATUS_WAITING_FOR_CITIZEN) {
+        // The staff's question, shown to the citizen.
+        current = {{"status", "open"}, {"detailed_status", "waiting_for_citizen"},
+                   {"status_notes", t.reason()}};
       } else {
         return absl::OkStatus();  // resolution and rerouting arrive as case events
       }
@@ -296,13 +312,48 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
     case v1::Envelope::kCaseResolved:
       c = &env.case_resolved().case_();
       current = {{"status", "closed"}, {"detailed_status", "resolved"},
-                 {"status_notes", env.case_resolved().resolution_text()}};
+                 {"status_notes", env.case_resolved().resolution_text()},
+                 {"resolved_event_id", env.event_id()}};
       break;
     case v1::Envelope::kCaseClosed:
       c = &env.case_closed().case_();
       current = {{"status", "closed"}, {"detailed_status", "closed"},
                  {"status_notes", env.case_closed().reason()}};
+      if (c->satisfaction() > 0) current["satisfaction"] = std::to_string(c->satisfaction());
       break;
+    case v1::Envelope::kCaseLinked: {
+      // The contact's own request stays valid and shows the case it joined.
+      const auto& l = env.case_linked();
+      c = &l.case_();
+      const std::string to = l.linked_to_tracking_code().empty() ? l.linked_to_case_id()
+                                                                 : l.linked_to_tracking_code();
+      const bool dup = l.kind() == v1::LINK_KIND_DUPLICATE;
+      current = {{"status", "open"}, {"detailed_status", "linked"},
+                 {dup ? "duplicate_of" : "repeat_of", to},
+                 {"status_notes", absl::StrCat(dup ? "duplicate of " : "repeat of ", to)}};
+      break;
+    }
+    case v1::Envelope::kCaseReopened:
+      c = &env.case_reopened().case_();
+      current = {{"status", "open"}, {"detailed_status", "reopened"},
+                 {"agency_responsible", c->owner().name()},
+                 {"status_notes", env.case_reopened().reason()}};
+      break;
+    case v1::Envelope::kTaskNoteAdded: {
+      // Notes carry no case snapshot: the request is found by its case id (the token).
+      const auto& n = env.task_note_added();
+      if (!n.visible_to_citizen() || n.note().empty()) return absl::OkStatus();
+      auto id = store_.FindByToken(n.case_id());
+      if (!id.ok()) return id.status();
+      if (!id->has_value()) return absl::OkStatus();  // not a request this channel shows
+      RETURN_IF_ERROR(store_.Upsert(**id, {}, {{"citizen_note", n.note()}}, at));
+      HistoryEntry h;
+      h.event_id = env.event_id();
+      h.at_us = at;
+      h.status = "note";
+      h.note = n.note();
+      return store_.AddHistory(**id, h);
+    }
     default:
       return absl::OkStatus();
   }
@@ -326,6 +377,8 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
   }
   fixed["requested_us"] = std::to_string(absl::ToUnixMicros(common::FromProto(c->received_at())));
   fixed["channel"] = catalogue::ChannelName(c->channel());
+  // Never shown: compared with the key of the phone a feedback post gives.
+  if (!c->citizen_key().empty()) fixed["citizen_key"] = c->citizen_key();
   if (!c->location().district().empty()) current["district"] = c->location().district();
   if (!c->links().duplicate_of().empty()) current["duplicate_of"] = c->links().duplicate_of();
   if (!c->links().parent().empty()) current["parent"] = c->links().parent();
@@ -338,6 +391,111 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
   if (notes != current.end()) h.note = notes->second;
   if (current.count("agency_responsible")) h.note = current["agency_responsible"];
   return store_.AddHistory(c->tracking_code(), h);
+}
+
+}  // namespace teksin::channel_open311
+
+namespace teksin::channel_open311 {
+
+absl::StatusOr<FeedbackAccepted> Open311Service::Feedback(const std::string& id, const Params& p) {
+  if (!options_.api_keys.empty()) {
+    std::string key = Param(p, "api_key");
+    bool ok = false;
+    for (const auto& k : options_.api_keys) ok = ok || common::ConstantTimeEquals(k, key);
+    if (!ok) return absl::PermissionDeniedError(key.empty() ? "api_key is required" : "api_key is not valid");
+  }
+  FeedbackAccepted a;
+  a.action = absl::AsciiStrToLower(Param(p, "action"));
+  v1::FeedbackKind kind;
+  if (a.action == "confirm") {
+    kind = v1::FEEDBACK_KIND_CONFIRM;
+  } else if (a.action == "rate") {
+    kind = v1::FEEDBACK_KIND_RATE;
+  } else if (a.action == "reopen") {
+    kind = v1::FEEDBACK_KIND_REOPEN;
+  } else {
+    return absl::InvalidArgumentError("action must be confirm, rate or reopen");
+  }
+  const std::string rating_s = Param(p, "rating");
+  if (!rating_s.empty()) {
+    if (!absl::SimpleAtoi(rating_s, &a.rating) || a.rating < 1 || a.rating > 5) {
+      return absl::InvalidArgumentError("rating must be a whole number from 1 to 5");
+    }
+    if (kind == v1::FEEDBACK_KIND_REOPEN) {
+      return absl::InvalidArgumentError("rating goes with confirm or rate, not with reopen");
+    }
+  } else if (kind == v1::FEEDBACK_KIND_RATE) {
+    return absl::InvalidArgumentError("rating (1 to 5) is required for action=rate");
+  }
+  const std::string comment = Param(p, "comment");
+  if (comment.size() > 2000) return absl::InvalidArgumentError("comment is longer than 2000 bytes");
+  if (kind == v1::FEEDBACK_KIND_REOPEN && comment.empty()) {
+    return absl::InvalidArgumentError("comment is required for action=reopen: say what is still wrong");
+  }
+  const std::string phone = Param(p, "phone");
+  if (phone.empty()) {
+    return absl::InvalidArgumentError("phone is required: the number given when the request was made");
+  }
+  auto e164 = common::NormalizeTurkishPhone(phone);
+  if (!e164.ok()) return absl::InvalidArgumentError(absl::StrCat("phone: ", e164.status().message()));
+  const std::string ck = common::CitizenKey(options_.citizen_key_secret, *e164);
+
+  auto found = Find(id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::NotFoundError(absl::StrCat("no service request ", id));
+  const RequestView& v = **found;
+  auto get = [&v](const std::string& k) {
+    auto it = v.find(k);
+    return it == v.end() ? std::string() : it->second;
+  };
+  a.service_request_id = get("service_request_id");
+  // One answer for a wrong phone and for a request made without one: nothing to learn by probing.
+  if (get("citizen_key").empty() || !common::ConstantTimeEquals(get("citizen_key"), ck)) {
+    return absl::PermissionDeniedError("the phone number is not the one this request was made with");
+  }
+  if (limiter_) {
+    auto d = limiter_->Hit("o311:feedback:" + ck, options_.feedback_limit_per_hour, absl::Hours(1),
+                           clock_.Now());
+    if (!d.ok()) common::LogWarn("rate limit skipped", {{"error", d.status().ToString()}});
+    if (d.ok() && !d->allowed) return RateLimited(d->retry_after_seconds, "citizen");
+  }
+  if (get("detailed_status") != "resolved" || get("resolved_event_id").empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "feedback is taken only for a resolved request; this one is ",
+        get("detailed_status").empty() ? "open" : get("detailed_status")));
+  }
+  // One feedback per resolution: a retry of the same answer republishes the same event; a
+  // different answer to the same resolution is refused.
+  const std::string resolution = get("resolved_event_id");
+  const std::string answer = absl::StrCat(a.action, ":", a.rating);
+  if (idempotency_) {
+    auto first = idempotency_->Remember("o311:feedback:" + resolution, answer, absl::Hours(24 * 400));
+    if (!first.ok()) return absl::UnavailableError(absl::StrCat("cannot record the feedback: ", first.status().message()));
+    if (*first != answer) {
+      return absl::FailedPreconditionError("feedback was already given for this resolution");
+    }
+  }
+  events::EnvelopeMeta meta;
+  meta.event_id = common::DerivedId(resolution, "feedback/open311");
+  meta.source = "channel_open311";
+  meta.correlation_id = get("case_id");
+  meta.causation_id = resolution;
+  meta.partition_key = get("case_id");
+  meta.occurred_at = clock_.Now();
+  v1::Envelope env = events::NewEnvelope(meta);
+  auto* f = env.mutable_citizen_feedback();
+  f->set_case_id(get("case_id"));
+  f->set_tracking_code(a.service_request_id);
+  f->set_kind(kind);
+  f->set_rating(a.rating);
+  f->set_comment(comment);
+  f->set_channel(get("channel") == "mobile_app" ? v1::CHANNEL_MOBILE_APP : v1::CHANNEL_WEB);
+  f->set_citizen_key(ck);
+  events::StampType(env);
+  RETURN_IF_ERROR(publisher_.PublishOne({topics_.CitizenFeedback(), get("case_id"), std::move(env)}));
+  common::LogInfo("citizen feedback", {{"case_id", get("case_id")}, {"action", a.action},
+                                       {"rating", a.rating}, {"citizen_key", ck}});
+  return a;
 }
 
 }  // namespace teksin::channel_open311

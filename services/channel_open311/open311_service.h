@@ -14,6 +14,7 @@
 #include "common/time_util.h"
 #include "events/events.h"
 #include "events/topics.h"
+#include "vault/contact_vault.h"
 
 namespace teksin::channel_open311 {
 
@@ -24,6 +25,14 @@ struct Open311Options {
   int client_limit_per_minute = 600;  // per api_key
   int citizen_limit_per_hour = 20;    // per citizen key (phone)
   absl::Duration idempotency_ttl = absl::Hours(24);
+  int feedback_limit_per_hour = 10;  // feedback posts per citizen key
+};
+
+// The feedback extension: POST requests/{id}/feedback with action confirm|rate|reopen.
+struct FeedbackAccepted {
+  std::string service_request_id;
+  std::string action;
+  int rating = 0;
 };
 
 struct Accepted {
@@ -57,6 +66,13 @@ class Open311Service : public events::EventHandler {
   absl::StatusOr<std::vector<RequestView>> Query(const RequestQuery& query);
   absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& service_request_id);
   absl::StatusOr<std::optional<std::string>> FindByToken(const std::string& token);
+  // The citizen's feedback on a resolved request, proved by the phone number given when the
+  // request was made (its citizen key must match). InvalidArgument (400), PermissionDenied (403),
+  // NotFound (404), FailedPrecondition (409: not resolved, or feedback already given for this
+  // resolution), ResourceExhausted (429), Unavailable (503: Kafka did not acknowledge).
+  absl::StatusOr<FeedbackAccepted> Feedback(const std::string& service_request_id, const Params& params);
+  // Where Submit stores the citizen's reply address (phone, app device token); null: nowhere.
+  void SetVault(vault::ContactVault* vault) { vault_ = vault; }
   const Open311Options& options() const { return options_; }
   const catalogue::Catalogue& catalogue() const { return catalogue_; }
 
@@ -72,6 +88,7 @@ class Open311Service : public events::EventHandler {
   Open311Options options_;
   channel::RateLimiter* limiter_ = nullptr;
   channel::IdempotencyStore* idempotency_ = nullptr;
+  vault::ContactVault* vault_ = nullptr;
 };
 
 }  // namespace teksin::channel_open311

@@ -7,6 +7,7 @@
 
 #include "channel/guards.h"
 #include "channel_whatsapp/cloud_api_sender.h"
+#include "channel_whatsapp/feedback.h"
 #include "channel_whatsapp/redis_conversation_store.h"
 #include "channel_whatsapp/reply.h"
 #include "channel_whatsapp/whatsapp_http.h"
@@ -15,6 +16,7 @@
 #include "common/phone.h"
 #include "httplib.h"
 #include "runtime/runtime.h"
+#include "vault/contact_vault.h"
 
 namespace teksin::channel_whatsapp {
 namespace {
@@ -85,6 +87,11 @@ int Run() {
   options.default_phone_number_id = api.default_phone_number_id;
   const absl::Duration sweep_every =
       absl::Seconds(env.Int("WHATSAPP_SWEEP_INTERVAL_SECONDS", 60, 1, 3600));
+  const std::string reply_file = env.String("WHATSAPP_REPLY_RECORDER_FILE", "");
+  auto cipher = vault::ReadContactVaultKey(env, /*required=*/false);
+  const absl::Duration vault_ttl = vault::ReadContactVaultTtl(env);
+  const absl::Duration feedback_window =
+      absl::Hours(24 * env.Int("WHATSAPP_FEEDBACK_WINDOW_DAYS", 30, 1, 365));
   std::string catalogue_file = env.String("TEKSIN_CATALOGUE_FILE",
                                           rt.config().config_dir + "/service-catalogue.json");
   if (auto s = env.Finish(); !s.ok()) {
@@ -116,7 +123,9 @@ int Run() {
     return 2;
   }
   const auto& topics = rt.topics();
-  if (auto s = rt.EnsureTopics({topics.ChannelContacts("whatsapp")}); !s.ok()) {
+  if (auto s = rt.EnsureTopics({topics.ChannelContacts("whatsapp"), topics.RoutingDecisions(),
+                                 topics.CitizenFeedback()});
+      !s.ok()) {
     return rt.Fail("cannot create topics", s);
   }
   auto publisher = rt.Publisher();
@@ -129,9 +138,29 @@ int Run() {
   RedisConversationStore conversations(**redis, topics.prefix());
   channel::RedisIdempotencyStore idempotency(**redis, topics.prefix());
   channel::RedisRateLimiter limiter(**redis, topics.prefix());
-  ReplyDispatcher replies(**sender, rt.registry(), dispatch);
+  std::unique_ptr<ReplySender> file_sender;
+  if (!reply_file.empty()) {
+    file_sender = std::make_unique<FileReplySender>(reply_file);
+    common::LogWarn("WHATSAPP_REPLY_RECORDER_FILE is set: replies are written to the file, not "
+                    "sent (local suite)");
+  }
+  ReplyDispatcher replies(file_sender ? *file_sender : static_cast<ReplySender&>(**sender),
+                          rt.registry(), dispatch);
   WhatsAppService service(*catalogue, conversations, idempotency, limiter, topics, **publisher,
                           replies, common::SystemClock::Get(), rt.registry(), options);
+  std::unique_ptr<vault::RedisContactVault> contacts;
+  if (cipher) {
+    contacts = std::make_unique<vault::RedisContactVault>(**redis, topics.prefix(), *cipher, vault_ttl);
+    service.SetVault(contacts.get());
+  } else {
+    common::LogWarn("TEKSIN_CONTACT_VAULT_KEY is empty: no reply address is stored, so the "
+                    "notifier cannot reach WhatsApp citizens (development only)");
+  }
+  RedisResolvedCaseStore resolved(**redis, topics.prefix());
+  service.SetFeedback(&resolved);
+  ResolvedCaseProjection projection(resolved, feedback_window);
+  auto consumer = rt.NewConsumer({topics.RoutingDecisions()}, "projection");
+  if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   WebhookEndpoint endpoint(service, rt.registry(), webhook);
   // Oversized bodies are refused by cpp-httplib before they are read (413).
   rt.http().server().set_payload_max_length(webhook.max_body_bytes);
@@ -141,6 +170,7 @@ int Run() {
 
   auto port = rt.StartHttp();
   if (!port.ok()) return rt.Fail("http", port.status());
+  rt.RunConsumer(std::move(*consumer), projection);
   Sweeper sweeper(service, sweep_every);
   common::LogInfo("channel_whatsapp running", {{"port", *port}, {"webhook_path", webhook_path}});
   int code = rt.WaitForShutdownAndStop();

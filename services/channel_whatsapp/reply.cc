@@ -1,5 +1,7 @@
 #include "channel_whatsapp/reply.h"
 
+#include <fstream>
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -128,6 +130,25 @@ void ReplyDispatcher::SendWithRetries(const OutgoingReply& reply) {
   }
   failed_->Inc();
   common::LogError("reply not sent", {{"citizen_key", reply.citizen_key}, {"error", s.ToString()}});
+}
+
+absl::Status FileReplySender::Send(const OutgoingReply& reply) {
+  const std::string& to = reply.to;
+  std::string masked = to.size() <= 8 ? std::string(to.size(), '*')
+                                      : to.substr(0, 6) + std::string(to.size() - 8, '*') +
+                                            to.substr(to.size() - 2);
+  nlohmann::json body = CloudApiBody(to, reply.reply);
+  body.erase("to");
+  nlohmann::json line = {{"phone_number_id", reply.phone_number_id},
+                         {"to", masked},
+                         {"citizen_key", reply.citizen_key},
+                         {"body", body}};
+  std::lock_guard<std::mutex> lock(mu_);
+  std::ofstream out(path_, std::ios::app);
+  out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  out.flush();
+  if (!out) return absl::UnavailableError("cannot write the reply file " + path_);
+  return absl::OkStatus();
 }
 
 }  // namespace teksin::channel_whatsapp

@@ -63,6 +63,19 @@ class ReplySender {
   virtual absl::Status Send(const OutgoingReply& reply) = 0;
 };
 
+// Writes each reply as one JSON line to a file instead of sending it (the local suite, which
+// reaches no outside host): the business number, the recipient masked ("905321*****33") and the
+// Cloud API body without the recipient.
+class FileReplySender : public ReplySender {
+ public:
+  explicit FileReplySender(std::string path) : path_(std::move(path)) {}
+  absl::Status Send(const OutgoingReply& reply) override;
+
+ private:
+  std::string path_;
+  std::mutex mu_;
+};
+
 struct DispatcherOptions {
   int workers = 2;    // 0: send inline in Dispatch (unit tests)
   int attempts = 3;   // tries for a retryable failure

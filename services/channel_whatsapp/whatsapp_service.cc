@@ -59,6 +59,8 @@ WhatsAppService::WhatsAppService(const catalogue::Catalogue& catalogue,
                                        "Messages over a citizen's rate limit").With({});
   invalid_senders_ = &registry.AddCounter("teksin_channel_whatsapp_invalid_senders_total",
                                           "Messages whose sender id is not a phone number").With({});
+  feedback_ = &registry.AddCounter("teksin_channel_whatsapp_feedback_published_total",
+                                   "CitizenFeedback events Kafka acknowledged, by kind", {"kind"});
   abandoned_ = &registry.AddCounter("teksin_channel_whatsapp_conversations_abandoned_total",
                                     "Conversations ended by the idle sweep").With({});
 }
@@ -143,6 +145,16 @@ absl::Status WhatsAppService::HandleMessage(const InboundMessage& m) {
 
   auto stored = conversations_.Get(ck);
   if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) {
+    auto fb = MaybeFeedback(m, ck, ref, now);
+    if (!fb.ok()) return fb.status();
+    if (fb->has_value()) {
+      auto done = idempotency_.Remember(idem_key, "feedback", options_.idempotency_ttl);
+      if (!done.ok()) return done.status();
+      Send(m, ck, std::move(**fb));
+      return absl::OkStatus();
+    }
+  }
   Conversation c = stored->has_value() ? **stored : NewConversation(MessageTime(m, now));
   Step step;
   if (stored->has_value() && c.last_message_id == ref) {
@@ -164,6 +176,14 @@ absl::Status WhatsAppService::HandleMessage(const InboundMessage& m) {
     case Step::Outcome::kComplete:
       // Stored first: if Kafka does not acknowledge, Meta's retry publishes the same ids again.
       RETURN_IF_ERROR(conversations_.Put(ck, c, keep));
+      if (vault_ != nullptr) {
+        // The reply address, sealed, before the case exists anywhere: the notifier finds it.
+        vault::ContactAddress to;
+        to.whatsapp_id = m.from;
+        to.phone_number_id = m.phone_number_id;
+        to.language = "tr";
+        RETURN_IF_ERROR(vault_->Put(c.case_id, to));
+      }
       RETURN_IF_ERROR(PublishCase(c, ck, ref, now));
       RETURN_IF_ERROR(conversations_.Delete(ck));
       outcome = "case:" + c.tracking_code;
@@ -283,6 +303,56 @@ absl::StatusOr<int> WhatsAppService::SweepAbandoned(int limit) {
     }
   }
   return ended;
+}
+
+absl::StatusOr<std::optional<Reply>> WhatsAppService::MaybeFeedback(const InboundMessage& m,
+                                                                    const std::string& ck,
+                                                                    const std::string& ref,
+                                                                    absl::Time now) {
+  if (resolved_ == nullptr || m.type != "text") return std::nullopt;
+  auto parsed = ParseFeedback(m.text);
+  if (!parsed) return std::nullopt;
+  auto resolved = resolved_->Get(ck);
+  if (!resolved.ok()) return resolved.status();
+  if (!resolved->has_value()) return std::nullopt;
+  const ResolvedCase& rc = **resolved;
+  events::EnvelopeMeta meta;
+  meta.event_id = common::DerivedId(ref, "feedback");  // Meta's redelivery republishes the same
+  meta.source = kSource;
+  meta.correlation_id = rc.case_id;
+  meta.partition_key = rc.case_id;
+  meta.occurred_at = now;
+  v1::Envelope env = events::NewEnvelope(meta);
+  auto* f = env.mutable_citizen_feedback();
+  f->set_case_id(rc.case_id);
+  f->set_tracking_code(rc.tracking_code);
+  f->set_kind(parsed->kind);
+  f->set_rating(parsed->rating);
+  if (parsed->kind == v1::FEEDBACK_KIND_REOPEN) f->set_comment(m.text);
+  f->set_channel(v1::CHANNEL_WHATSAPP);
+  f->set_citizen_key(ck);
+  events::StampType(env);
+  RETURN_IF_ERROR(publisher_.PublishOne({topics_.CitizenFeedback(), rc.case_id, std::move(env)}));
+  RETURN_IF_ERROR(resolved_->Forget(ck, rc.case_id));
+  const char* kind = parsed->kind == v1::FEEDBACK_KIND_RATE     ? "rate"
+                     : parsed->kind == v1::FEEDBACK_KIND_REOPEN ? "reopen"
+                                                                : "confirm";
+  feedback_->With({kind}).Inc();
+  common::LogInfo("citizen feedback", {{"case_id", rc.case_id}, {"kind", kind},
+                                       {"rating", parsed->rating}, {"citizen_key", ck}});
+  switch (parsed->kind) {
+    case v1::FEEDBACK_KIND_RATE:
+      return std::optional<Reply>(Reply::Text(absl::StrCat(
+          "Değerlendirmeniz için teşekkür ederiz (", parsed->rating, "/5). ", rc.tracking_code,
+          " numaralı başvurunuz kapatılıyor.")));
+    case v1::FEEDBACK_KIND_REOPEN:
+      return std::optional<Reply>(Reply::Text(absl::StrCat(
+          rc.tracking_code, " numaralı başvurunuzun yeniden açılmasını istediniz; "
+          "ilgili birime geri gönderiyoruz.")));
+    default:
+      return std::optional<Reply>(Reply::Text(absl::StrCat(
+          "Teşekkür ederiz. ", rc.tracking_code, " numaralı başvurunuz kapatılıyor.")));
+  }
 }
 
 void WhatsAppService::Send(const InboundMessage& m, const std::string& ck, Reply reply) {

@@ -15,12 +15,14 @@
 #include "channel/guards.h"
 #include "channel_whatsapp/conversation.h"
 #include "channel_whatsapp/dialogue.h"
+#include "channel_whatsapp/feedback.h"
 #include "channel_whatsapp/reply.h"
 #include "channel_whatsapp/webhook.h"
 #include "common/time_util.h"
 #include "events/events.h"
 #include "events/topics.h"
 #include "metrics/registry.h"
+#include "vault/contact_vault.h"
 
 namespace teksin::channel_whatsapp {
 
@@ -52,6 +54,12 @@ class WhatsAppService {
   // spot (the citizen wrote, no case came of it). Returns how many ended.
   absl::StatusOr<int> SweepAbandoned(int limit = 100);
 
+  // Citizen feedback after a resolution (resolved cases from the projection), and the contact
+  // vault the reply address of each case is stored in. Either may be null: no feedback, or no
+  // address stored (the notifier then reports NO_ADDRESS).
+  void SetFeedback(ResolvedCaseStore* resolved) { resolved_ = resolved; }
+  void SetVault(vault::ContactVault* vault) { vault_ = vault; }
+
   const Dialogue& dialogue() const { return dialogue_; }
   const std::string& contacts_topic() const { return contacts_topic_; }
 
@@ -64,6 +72,11 @@ class WhatsAppService {
   absl::Status PublishAnsweredOnSpot(const Conversation& c, const std::string& citizen_key,
                                      const std::string& why, absl::Time now);
   void Send(const InboundMessage& m, const std::string& citizen_key, Reply reply);
+  // Feedback on the citizen's resolved case: published, and the reply to send; nullopt when the
+  // message is not feedback (or no case of theirs awaits it).
+  absl::StatusOr<std::optional<Reply>> MaybeFeedback(const InboundMessage& m,
+                                                     const std::string& citizen_key,
+                                                     const std::string& message_ref, absl::Time now);
 
   const catalogue::Catalogue& catalogue_;
   Dialogue dialogue_;
@@ -77,6 +90,9 @@ class WhatsAppService {
   const common::Clock& clock_;
   WhatsAppOptions options_;
   std::array<std::mutex, 64> stripes_;
+  ResolvedCaseStore* resolved_ = nullptr;
+  vault::ContactVault* vault_ = nullptr;
+  metrics::Family<metrics::Counter>* feedback_ = nullptr;
 
   metrics::Family<metrics::Counter>* received_;
   metrics::Family<metrics::Counter>* contacts_;

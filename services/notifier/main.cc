@@ -1,0 +1,7 @@
+#include "notifier/app.h"
+#include "runtime/runtime.h"
+
+int main() {
+  teksin::runtime::BlockShutdownSignals();
+  return teksin::notifier::Run();
+}
