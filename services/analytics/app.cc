@@ -127,8 +127,14 @@ int Run() {
   }
   auto boundaries = ReadFile(boundaries_file);
   if (!boundaries.ok()) return rt.Fail("district boundaries", boundaries.status());
+  // Without the population files (e.g. an image that ships only the boundaries) the figures are
+  // served without rates per 10,000 residents.
   auto population = LoadPopulation(population_file, mahalle_population_file);
-  if (!population.ok()) return rt.Fail("population", population.status());
+  if (!population.ok()) {
+    common::LogWarn("no population figures: rates per 10,000 residents stay empty",
+                    {{"error", std::string(population.status().message())}});
+    population = Population{};
+  }
   auto labels = Labels::Load(catalogue_file, rules_file);
   if (!labels.ok()) return rt.Fail("labels", labels.status());
   nlohmann::json labels_json = {{"categories", nlohmann::json::object()},

@@ -5,7 +5,8 @@ Usage: dashboard_browser.py URL SCREENSHOT_DIR EXPECTED_CASES DISTRICT DISTRICT_
 Checks: the page loads and shows the live figures (EXPECTED_CASES cases), the map draws exactly
 13 district paths, choosing DISTRICT in the district filter changes the figures to DISTRICT_CASES
 and highlights it on the map, and the English switch translates the page. Screenshots are kept in
-SCREENSHOT_DIR (dashboard.png, dashboard-district.png, dashboard-en.png).
+SCREENSHOT_DIR (dashboard.png, dashboard-district.png, dashboard-en.png), and the monthly
+bulletin printed to PDF (bulletin.pdf).
 Prints "dashboard checks passed" and exits 0, or exits 1 with the reason.
 """
 import os
@@ -72,6 +73,16 @@ def main():
         page.screenshot(path=os.path.join(shots, "dashboard-en.png"), full_page=True)
         if errors:
             raise SystemExit(f"script errors on the page: {errors}")
+
+        # The monthly bulletin, printed to PDF as a clerk would from the browser.
+        bulletin = browser.new_page()
+        base = url.split("/dashboard/")[0]
+        bulletin.goto(f"{base}/v1/bulletin?lang=tr", timeout=TIMEOUT_MS)
+        if "Aylık Başvuru Bülteni" not in bulletin.inner_text("h1"):
+            raise SystemExit("the bulletin has no title")
+        if district not in bulletin.inner_text("body"):
+            raise SystemExit(f"the bulletin does not list {district}")
+        bulletin.pdf(path=os.path.join(shots, "bulletin.pdf"), format="A4", print_background=True)
         browser.close()
     print(f"dashboard checks passed: 13 districts, {expected} cases, {district} {district_cases}")
 
