@@ -82,6 +82,11 @@ void Table(std::string& html, const char* title, const char* col,
                     T({"Çözülen", "Resolved"}, en), "</th><th>", T({"Pay", "Share"}, en),
                     "</th></tr></thead><tbody>");
   }
+  // Rows with nothing to report (e.g. contacts whose district the channel did not know).
+  std::erase_if(rows, [&](const auto& r) {
+    return by_forwarded ? r.second.routed() + r.second.reroutes() + r.second.resolved() == 0
+                        : r.second.cases() + r.second.resolved() == 0;
+  });
   for (const auto& [name, m] : rows) {
     if (by_forwarded) {
       absl::StrAppend(&html, "<tr><td>", Esc(name), "</td><td>", Num(m.routed() + m.reroutes()),
