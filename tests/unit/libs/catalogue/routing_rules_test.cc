@@ -170,5 +170,26 @@ TEST_F(RoutingRulesLoadTest, OwnersAreValidated) {
   EXPECT_THAT(m, HasSubstr("district \"Mut\" has no district municipality owner"));
 }
 
+TEST_F(RoutingRulesLoadTest, ARuleMayCarryADeadlineInSeconds) {
+  auto r = Load(R"([
+    {"id": "R-yol", "category": "yol", "owner": "yol-yapim", "districts": ["*"],
+     "deadline_seconds": 20},
+    {"id": "R-park", "category": "park", "owner": "@district", "districts": ["*"]}])");
+  ASSERT_OK(r);
+  EXPECT_EQ(r->Decide("yol", "Mut").deadline_seconds, 20);
+  EXPECT_EQ(r->Decide("park", "Mut").deadline_seconds, 0);
+  EXPECT_EQ(r->Decide("unknown", "Mut").deadline_seconds, 0);
+  for (const char* bad : {"0", "-5", "2592001", "1.5", "\"20\""}) {
+    auto b = Load(std::string(R"([
+      {"id": "R-yol", "category": "yol", "owner": "yol-yapim", "districts": ["*"],
+       "deadline_seconds": )") + bad + R"(},
+      {"id": "R-park", "category": "park", "owner": "@district", "districts": ["*"]}])");
+    EXPECT_CODE(b, absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(b.status().message()),
+                HasSubstr("rule \"R-yol\": deadline_seconds must be a whole number"))
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace teksin::catalogue
