@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole suite on this machine as plain processes on loopback:
 #   Kafka (KRaft, one node) and Redis, then routing, one department_worker per unit in the
-#   routing rules, intake, analytics and channel_open311.
+#   routing rules, intake, analytics, the three channels and the notifier.
 #
 # Usage: deploy/suite.sh start|stop|status
 # State, logs and the chosen ports live under $TEKSIN_STATE_DIR/suite (default <repo>/.teksin/suite):
 #   suite.env     URLs of the running suite (OPEN311_URL, ANALYTICS_URL, ...)
 #   workers.txt   "unit host:port" of every department worker's gRPC staff API
 #   logs/*.log    one log a process (JSON lines)
+#   outbox/*.jsonl what would have gone to citizens: WhatsApp replies and notifications (this machine
+#                 reaches no outside host, so the senders write here; numbers masked)
 set -euo pipefail
 TEKSIN_LOG_TAG=suite
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
@@ -30,6 +32,7 @@ secrets() {
       echo "OPEN311_API_KEYS=local-$(openssl rand -hex 8)"
       echo "WHATSAPP_VERIFY_TOKEN=local-$(openssl rand -hex 8)"
       echo "WHATSAPP_APP_SECRET=$(openssl rand -hex 16)"
+      echo "TEKSIN_CONTACT_VAULT_KEY=$(openssl rand -hex 32)"
     } >"${f}"
     info "generated local secrets in ${f}"
   fi
@@ -41,7 +44,13 @@ secrets() {
     # shellcheck disable=SC1090
     source "${f}"
   fi
+  if [[ -z "${TEKSIN_CONTACT_VAULT_KEY:-}" ]]; then  # secrets written before the contact vault
+    echo "TEKSIN_CONTACT_VAULT_KEY=$(openssl rand -hex 32)" >>"${f}"
+    # shellcheck disable=SC1090
+    source "${f}"
+  fi
   export TEKSIN_CITIZEN_KEY_SECRET OPEN311_API_KEYS WHATSAPP_VERIFY_TOKEN WHATSAPP_APP_SECRET
+  export TEKSIN_CONTACT_VAULT_KEY
 }
 
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -138,18 +147,28 @@ do_start() {
   callcenter_grpc="$(free_port)"
   launch channel_callcenter "${b}/channel_callcenter/channel_callcenter" "${common[@]}" \
     "CALLCENTER_HTTP_PORT=${callcenter_port}" "CALLCENTER_GRPC_PORT=${callcenter_grpc}" \
-    "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}"
+    "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}" \
+    "TEKSIN_CONTACT_VAULT_KEY=${TEKSIN_CONTACT_VAULT_KEY}"
   # Replies to WhatsApp go to Meta's Cloud API in production; this machine reaches no outside
-  # host, so the local suite points the sender at a closed loopback port (failures are counted).
+  # host, so the local suite writes them to an outbox file instead (numbers masked).
+  mkdir -p "${SUITE_DIR}/outbox"
   whatsapp_port="$(free_port)"
   launch channel_whatsapp "${b}/channel_whatsapp/channel_whatsapp" "${common[@]}" \
     "WHATSAPP_HTTP_PORT=${whatsapp_port}" "WHATSAPP_VERIFY_TOKEN=${WHATSAPP_VERIFY_TOKEN}" \
-    "WHATSAPP_APP_SECRET=${WHATSAPP_APP_SECRET}" "WHATSAPP_API_BASE_URL=http://127.0.0.1:9" \
-    "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}"
+    "WHATSAPP_APP_SECRET=${WHATSAPP_APP_SECRET}" \
+    "WHATSAPP_REPLY_RECORDER_FILE=${SUITE_DIR}/outbox/whatsapp-replies.jsonl" \
+    "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}" \
+    "TEKSIN_CONTACT_VAULT_KEY=${TEKSIN_CONTACT_VAULT_KEY}"
+  # The notifier: every message (WhatsApp, SMS, push) to the outbox file (a dry run).
+  local notifier_port
+  notifier_port="$(free_port)"
+  launch notifier "${b}/notifier/notifier" "${common[@]}" "NOTIFIER_HTTP_PORT=${notifier_port}" \
+    "NOTIFIER_RECORDER_FILE=${SUITE_DIR}/outbox/notifications.jsonl" \
+    "TEKSIN_CONTACT_VAULT_KEY=${TEKSIN_CONTACT_VAULT_KEY}"
   open311_port="$(free_port)"
   launch channel_open311 "${b}/channel_open311/channel_open311" "${common[@]}" \
     "OPEN311_HTTP_PORT=${open311_port}" "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}" \
-    "OPEN311_API_KEYS=${OPEN311_API_KEYS}"
+    "OPEN311_API_KEYS=${OPEN311_API_KEYS}" "TEKSIN_CONTACT_VAULT_KEY=${TEKSIN_CONTACT_VAULT_KEY}"
 
   local n=0
   while read -r unit hp; do
@@ -162,6 +181,7 @@ do_start() {
   wait_healthy channel_open311 "${open311_port}"
   wait_healthy channel_callcenter "${callcenter_port}"
   wait_healthy channel_whatsapp "${whatsapp_port}"
+  wait_healthy notifier "${notifier_port}"
 
   cat >"${SUITE_DIR}/suite.env" <<ENV
 KAFKA_BROKERS=127.0.0.1:${kafka_port}
@@ -177,16 +197,18 @@ ANALYTICS_GRPC=127.0.0.1:${analytics_grpc}
 INTAKE_URL=http://127.0.0.1:${intake_port}
 INTAKE_GRPC=127.0.0.1:${intake_grpc}
 ROUTING_URL=http://127.0.0.1:${routing_port}
+NOTIFIER_URL=http://127.0.0.1:${notifier_port}
+OUTBOX_DIR=${SUITE_DIR}/outbox
 WORKERS_FILE=${SUITE_DIR}/workers.txt
 ENV
-  info "suite running: $((n + 6)) services; endpoints in ${SUITE_DIR}/suite.env"
+  info "suite running: $((n + 7)) services; endpoints in ${SUITE_DIR}/suite.env"
 }
 
 do_stop() {
   local f name pid i
   if [[ -d "${PID_DIR}" ]]; then
     # Channels first, then the consumers, so nothing new arrives while they drain.
-    for name in channel_open311 channel_callcenter channel_whatsapp intake routing analytics; do
+    for name in channel_open311 channel_callcenter channel_whatsapp intake routing analytics notifier; do
       f="${PID_DIR}/${name}.pid"
       if alive "${f}"; then kill -TERM "$(cat "${f}")"; fi
     done
