@@ -77,9 +77,11 @@ absl::Status RoutingService::OnRegistered(const v1::Envelope& cause,
     spec.forced_owner = r->FindOwner(r->default_owner());
     spec.rule_id = "triage";
     spec.reason = "triage";
-    ++stats_.triaged;
   }
-  return Route(cause, c, std::move(spec));
+  const bool triage = spec.reason == "triage";
+  absl::Status s = Route(cause, c, std::move(spec));
+  if (s.ok() && triage) ++stats_.triaged;
+  return s;
 }
 
 absl::Status RoutingService::Route(const v1::Envelope& cause, v1::Case c, RouteSpec spec,
@@ -255,23 +257,23 @@ absl::Status RoutingService::OnTaskChanged(const v1::Envelope& cause,
     spec.forced_owner = suggested;
     spec.rule_id = "coordination-centre";
     spec.reason = "rerouted";
-    ++stats_.rerouted;
   } else if (bounces > options_.max_bounces || suggested == nullptr) {
     spec.forced_owner = centre;
     spec.rule_id = "bounce-to-coordination";
     spec.reason = "bounced";
-    ++stats_.bounced;
   } else {
     spec.forced_owner = suggested;
     spec.rule_id = "suggested-by-unit";
     spec.reason = "rerouted";
-    ++stats_.rerouted;
   }
   common::LogInfo("task rejected, routing again",
                   {{"case_id", change.case_id()}, {"unit", change.unit_id()},
                    {"to", spec.forced_owner->id}, {"attempt", attempt}, {"bounces", bounces},
                    {"reason", spec.reason}});
-  return Route(cause, c, std::move(spec));
+  const bool bounced = spec.reason == "bounced";
+  absl::Status s = Route(cause, c, std::move(spec));
+  if (s.ok()) ++(bounced ? stats_.bounced : stats_.rerouted);
+  return s;
 }
 
 absl::Status RoutingService::OnFeedback(const v1::Envelope& cause,
@@ -314,8 +316,9 @@ absl::Status RoutingService::OnFeedback(const v1::Envelope& cause,
   if (fb.kind() != v1::FEEDBACK_KIND_REOPEN) {
     v1::Case c = state.snapshot;
     if (fb.rating() > 0) c.set_satisfaction(fb.rating());
-    ++stats_.feedback_closed;
-    return Close(cause, fb.case_id(), std::move(c), "confirmed by citizen");
+    absl::Status s = Close(cause, fb.case_id(), std::move(c), "confirmed by citizen");
+    if (s.ok()) ++stats_.feedback_closed;
+    return s;
   }
 
   // Back to the owner that resolved it, as a new task (attempt + 1).
