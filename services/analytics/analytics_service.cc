@@ -159,7 +159,8 @@ const std::vector<double>& ResolutionBuckets() {
   return kBounds;
 }
 
-absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
+absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env,
+                                                    const geo::DistrictLocator* districts) {
   Effects e;
   Total(e, "events");
   switch (env.payload_case()) {
@@ -171,6 +172,10 @@ absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
       CubeKey k;
       if (c.has_requested_case()) k = KeyOf(c.requested_case(), false);
       else k = CubeKey{"unknown", "", "unknown", "unspecified", "", "unspecified", ""};
+      const auto& loc = c.requested_case().location();
+      if (districts != nullptr && loc.district().empty() && loc.has_coordinates()) {
+        if (auto d = districts->Locate(loc.lat(), loc.lon())) k.district = *d;
+      }
       k.channel = ChannelName(c.channel());
       Cube(e, OccurredAt(env), k, "contacts");
       if (c.outcome() == v1::CONTACT_OUTCOME_ANSWERED_ON_SPOT) {
@@ -336,7 +341,7 @@ absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env) {
 }
 
 absl::Status AnalyticsService::Handle(const events::ConsumedEvent& event) {
-  auto effects = EffectsOf(event.envelope);
+  auto effects = EffectsOf(event.envelope, districts_);
   if (!effects.ok()) return effects.status();
   auto applied = store_.Apply(event.envelope.event_id(), *effects);
   if (!applied.ok()) return applied.status();

@@ -10,25 +10,31 @@
 
 #include "analytics/counts_store.h"
 #include "events/events.h"
+#include "geo/district_locator.h"
 #include "teksin/v1/analytics_service.pb.h"
 
 namespace teksin::analytics {
 
 class AnalyticsService : public events::EventHandler {
  public:
-  explicit AnalyticsService(CountsStore& store) : store_(store) {}
+  // `districts` (optional) places a contact that carries coordinates but no district, as intake
+  // places cases, so that contacts and cases count under the same district.
+  explicit AnalyticsService(CountsStore& store, const geo::DistrictLocator* districts = nullptr)
+      : store_(store), districts_(districts) {}
 
   absl::Status Handle(const events::ConsumedEvent& event) override;
   absl::StatusOr<v1::Summary> Summary();
 
   // What one event changes; empty when it changes nothing (pure, for tests and replay tools).
-  static absl::StatusOr<Effects> EffectsOf(const v1::Envelope& envelope);
+  static absl::StatusOr<Effects> EffectsOf(const v1::Envelope& envelope,
+                                           const geo::DistrictLocator* districts = nullptr);
 
   int64_t counted() const { return counted_; }
   int64_t duplicates() const { return duplicates_; }
 
  private:
   CountsStore& store_;
+  const geo::DistrictLocator* districts_;
   std::atomic<int64_t> counted_{0}, duplicates_{0};
 };
 

@@ -127,6 +127,8 @@ int Run() {
   }
   auto boundaries = ReadFile(boundaries_file);
   if (!boundaries.ok()) return rt.Fail("district boundaries", boundaries.status());
+  auto districts = geo::DistrictLocator::FromGeoJson(*boundaries);
+  if (!districts.ok()) return rt.Fail("district boundaries", districts.status());
   // Without the population files (e.g. an image that ships only the boundaries) the figures are
   // served without rates per 10,000 residents.
   auto population = LoadPopulation(population_file, mahalle_population_file);
@@ -155,7 +157,7 @@ int Run() {
   auto redis = rt.NewRedis();
   if (!redis.ok()) return rt.Fail("redis", redis.status());
   RedisCountsStore store(**redis, ns, seen_ttl);
-  AnalyticsService service(store);
+  AnalyticsService service(store, &*districts);
   FiguresQuery figures(store, *population, rising);
   AnalyticsGrpc grpc_service(service, figures);
   auto& duplicates = rt.registry().AddGauge(

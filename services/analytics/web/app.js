@@ -194,6 +194,7 @@ function setLang(lang) {
   state.lang = lang;
   applyStatic(lang);
   $('lang').textContent = TEXT[lang].language;
+  $('updated').textContent = '';
   if (state.figures) {
     fillFilterOptions(state.figures);
     renderKpis(state.figures);

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "support/envelopes.h"
 #include "support/paths.h"
+#include "support/reference_data.h"
 #include "support/status.h"
 
 namespace teksin::analytics {
@@ -395,6 +396,20 @@ TEST_F(FiguresTest, FiguresDependOnlyOnTheEventsNotOnTheirOrderOrRedelivery) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*rebuilt, live))
       << rebuilt->ShortDebugString() << "\n" << live.ShortDebugString();
   EXPECT_EQ(replay.duplicates(), static_cast<int64_t>(fed_.size()));
+}
+
+TEST_F(FiguresTest, AContactWithOnlyCoordinatesCountsInTheDistrictThePointIsIn) {
+  // Open311 contacts carry a point; intake places the case, analytics places the contact the same way.
+  InMemoryCountsStore store;
+  AnalyticsService placed(store, &::teksin::testing::RealDistricts());
+  v1::Case c = ::teksin::testing::CaseAt("case-p", "su-ariza", 36.9180, 34.8950);  // Tarsus centre
+  ASSERT_OK(placed.Handle(Consumed("t", ContactReceivedEnv("contact-p", day1_, c))));
+  FiguresQuery q(store, population_, RisingOptions{});
+  v1::FiguresRequest req;
+  req.set_district("Tarsus");
+  auto f = q.Run(req);
+  ASSERT_OK(f);
+  EXPECT_EQ(f->totals().contacts(), 1);
 }
 
 TEST_F(FiguresTest, BadFiltersAreRefusedWithAReason) {
