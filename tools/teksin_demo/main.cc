@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "catalogue/catalogue.h"
+#include "dataset/csv.h"
 #include "dataset/mersin_data.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
@@ -151,6 +152,25 @@ int main(int argc, char** argv) {
     std::cerr << data.status() << "\n";
     return 1;
   }
+  // Call-centre operators and desk clerks ask the neighbourhood (mahalle): one drawn by its 2023
+  // population within the case's district, so the dashboard can drill down below districts.
+  std::map<std::string, std::pair<std::vector<std::string>, std::discrete_distribution<size_t>>> mahalleler;
+  if (auto t = dataset::ReadCsvFile(o.shared_dir + "/data/mersin-population/mersin-mahalle-population-2023.csv");
+      t.ok()) {
+    int ilce = t->Column("ilce"), mahalle = t->Column("mahalle"), pop = t->Column("population_2023");
+    std::map<std::string, std::pair<std::vector<std::string>, std::vector<double>>> raw;
+    for (const auto& r : t->rows) {
+      double n = 0;
+      if (ilce < 0 || mahalle < 0 || pop < 0 || static_cast<int>(r.size()) <= pop || !absl::SimpleAtod(r[pop], &n)) continue;
+      std::string name = r[mahalle];
+      if (name.size() > 5 && name.compare(name.size() - 5, 5, " Mah.") == 0) name.resize(name.size() - 5);
+      raw[r[ilce]].first.push_back(name);
+      raw[r[ilce]].second.push_back(n);
+    }
+    for (auto& [d, v] : raw) {
+      mahalleler[d] = {v.first, std::discrete_distribution<size_t>(v.second.begin(), v.second.end())};
+    }
+  }
   std::map<std::string, std::string> workers;  // unit -> host:port
   {
     std::ifstream in(o.workers_file);
@@ -212,6 +232,10 @@ int main(int argc, char** argv) {
           req.set_caller_phone(c.phone);
           req.set_category(c.category);
           req.set_text(c.text);
+          if (auto m = mahalleler.find(c.district); m != mahalleler.end()) {
+            auto pick = m->second.second;  // a copy: distributions keep state
+            req.mutable_location()->set_neighbourhood(m->second.first[pick(rng)]);
+          }
           if (unit(rng) < 0.7) {
             req.mutable_location()->set_has_coordinates(true);
             req.mutable_location()->set_lat(c.lat);
