@@ -232,9 +232,30 @@ int64_t AnalyticsRouted(const std::string& url) {
 std::atomic<bool> g_interrupted{false};
 
 // The task-topic (or null-pipeline output) reader: every record that proves a case arrived.
-class ArrivalReader {
+class ArrivalReader : public RdKafka::RebalanceCb {
  public:
   ArrivalReader(const Options& o, Run& run, bool by_event_id) : o_(o), run_(run), by_event_id_(by_event_id) {}
+
+  // Every assigned partition starts at its current end, read explicitly, so that the run starts
+  // only once nothing it sends can be missed.
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (err != RdKafka::ERR__ASSIGN_PARTITIONS) {
+      consumer->unassign();
+      return;
+    }
+    for (auto* tp : partitions) {
+      int64_t low = 0, high = 0;
+      if (consumer->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high, 10000) ==
+          RdKafka::ERR_NO_ERROR) {
+        tp->set_offset(high);
+      } else {
+        tp->set_offset(RdKafka::Topic::OFFSET_END);
+      }
+    }
+    consumer->assign(partitions);
+    if (!partitions.empty()) ready_ = true;
+  }
 
   bool Start(std::string* error) {
     std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
@@ -253,6 +274,10 @@ class ArrivalReader {
         return false;
       }
     }
+    if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err) != RdKafka::Conf::CONF_OK) {
+      *error = err;
+      return false;
+    }
     consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
     if (!consumer_) {
       *error = err;
@@ -268,8 +293,7 @@ class ArrivalReader {
     return true;
   }
 
-  // Waits until partitions are assigned and their positions resolved, so nothing sent later is
-  // missed with auto.offset.reset=latest.
+  // Waits until the partitions are assigned (at their current ends).
   bool WaitAssigned(int seconds) {
     auto deadline = Clock::now() + std::chrono::seconds(seconds);
     while (Clock::now() < deadline) {
@@ -290,7 +314,6 @@ class ArrivalReader {
     v1::Envelope env;
     while (!stop_.load()) {
       std::unique_ptr<RdKafka::Message> msg(consumer_->consume(100));
-      if (!ready_.load()) CheckReady();
       if (msg->err() != RdKafka::ERR_NO_ERROR) continue;
       int64_t now = run_.NowUs();
       if (!env.ParseFromArray(msg->payload(), static_cast<int>(msg->len()))) continue;
@@ -312,19 +335,6 @@ class ArrivalReader {
     run_.task.Record(latency);
     auto it = run_.intended_by_id.find(id);
     if (it != run_.intended_by_id.end() && InSurge(o_, it->second)) run_.task_surge.Record(latency);
-  }
-
-  void CheckReady() {
-    std::vector<RdKafka::TopicPartition*> parts;
-    if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR || parts.empty()) {
-      RdKafka::TopicPartition::destroy(parts);
-      return;
-    }
-    consumer_->position(parts);
-    bool all = true;
-    for (auto* tp : parts) all = all && tp->offset() >= 0;
-    RdKafka::TopicPartition::destroy(parts);
-    if (all) ready_ = true;
   }
 
  public:

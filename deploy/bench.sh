@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# The whole benchmark in one command (issue 6; docs/benchmarks.md). Separate from the tests.
+#
+# Starts a dedicated suite (its own Kafka, Redis and every service, under $TEKSIN_STATE_DIR/bench,
+# loopback only, rate limits raised) and, in the same run:
+#   1. latency and throughput of the whole suite at fixed rates (open loop, teksin_loadgen), with
+#      the CPU seconds and memory of every service per 1,000 cases;
+#   2. a ×10 surge;
+#   3. the limits: a null Kafka pipeline (bench_null_pipeline: same hops, same client settings)
+#      and a null HTTP/gRPC handler (bench_null_http) at the same rates;
+#   4. replay: analytics and the Open311 projection rebuilt from >= --replay-events events;
+#   5. the Open311 endpoint alone under wrk beside the null handler (deploy/bench-open311.sh).
+# Writes a Markdown report (machine, settings, figures, ratios) and the raw JSON to --out.
+#
+# Usage: deploy/bench.sh [--quick] [--rates "100 1000 5000"] [--seconds N] [--drain N]
+#                        [--surge-base R] [--surge-seconds N] [--replay-events N]
+#                        [--skip-replay] [--skip-wrk] [--note TEXT] [--out DIR]
+#   --quick: 10 s steps, rates 100 1000, 200,000 replay events, wrk 5 s (a smoke run).
+# Everything it starts is stopped on exit (trap). Every step is bounded in time.
+set -euo pipefail
+TEKSIN_LOG_TAG=bench
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+rates="100 250 500 1000 2000 5000"
+seconds=20
+drain=20
+surge_base=100
+surge_seconds=60
+replay_events=1000000
+skip_replay=0
+skip_wrk=0
+wrk_seconds=10
+note=""
+out=""
+while (($#)); do
+  case "$1" in
+    --quick) rates="100 1000"; seconds=10; drain=10; surge_seconds=30; replay_events=200000; wrk_seconds=5 ;;
+    --rates) rates="$2"; shift ;;
+    --seconds) seconds="$2"; shift ;;
+    --drain) drain="$2"; shift ;;
+    --surge-base) surge_base="$2"; shift ;;
+    --surge-seconds) surge_seconds="$2"; shift ;;
+    --replay-events) replay_events="$2"; shift ;;
+    --skip-replay) skip_replay=1 ;;
+    --skip-wrk) skip_wrk=1 ;;
+    --note) note="$2"; shift ;;
+    --out) out="$2"; shift ;;
+    *) die "unknown argument '$1' (see the header of ${BASH_SOURCE[0]})" ;;
+  esac
+  shift
+done
+
+BUILD="${TEKSIN_BUILD_DIR:-${TEKSIN_ROOT}/build}"
+SHARED_DIR="${TEKSIN_SHARED_DIR:-$(cd "${TEKSIN_ROOT}/.." && pwd -P)/shared}"
+MAIN_STATE="${TEKSIN_STATE_DIR}"
+BENCH_STATE="${MAIN_STATE}/bench"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+out="${out:-${BENCH_STATE}/results/${stamp}}"
+mkdir -p "${out}"
+out="$(cd "${out}" && pwd -P)"
+RAW="${out}/raw.jsonl"
+: >"${RAW}"
+: >"${out}/procstat.jsonl"
+python3 "${TEKSIN_ROOT}/deploy/bench/machine.py" >"${out}/machine.json"
+
+if [[ "${skip_wrk}" == 0 && "$(dpkg-query -W -f='${Status}' wrk 2>/dev/null || true)" != "install ok installed" ]]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
+fi
+info "building"
+targets=(routing intake analytics department_worker channel_open311 channel_callcenter channel_whatsapp
+  teksin_admin classify teksin_loadgen bench_null_http bench_null_pipeline)
+[[ -d "${TEKSIN_ROOT}/services/notifier" ]] && targets+=(notifier)
+bash "${TEKSIN_ROOT}/deploy/build.sh" "${targets[@]}" >/dev/null
+
+# The dedicated suite: its own state folder (Kafka jars shared with the main one), limits raised so
+# that they do not shape the result, warnings only in the logs.
+mkdir -p "${BENCH_STATE}/kafka"
+[[ -e "${BENCH_STATE}/kafka/libs" ]] || ln -s "${MAIN_STATE}/kafka/libs" "${BENCH_STATE}/kafka/libs"
+# The complaint classifier's model, if the main suite trained one already (else suite.sh trains it).
+[[ -e "${BENCH_STATE}/classifier" || ! -d "${MAIN_STATE}/classifier" ]] ||
+  ln -s "${MAIN_STATE}/classifier" "${BENCH_STATE}/classifier"
+bench_env=(TEKSIN_STATE_DIR="${BENCH_STATE}" TEKSIN_BUILD_DIR="${BUILD}" TEKSIN_LOG_LEVEL=warn
+  OPEN311_CLIENT_LIMIT_PER_MINUTE=1000000 OPEN311_CITIZEN_LIMIT_PER_HOUR=1000000
+  CALLCENTER_RATE_LIMIT=1000000)
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM "${p}" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "${p}" 2>/dev/null || true; done
+  env "${bench_env[@]}" bash "${TEKSIN_ROOT}/deploy/suite.sh" stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+env "${bench_env[@]}" bash "${TEKSIN_ROOT}/deploy/suite.sh" stop >/dev/null 2>&1 || true
+info "starting the benchmark suite under ${BENCH_STATE}"
+env "${bench_env[@]}" bash "${TEKSIN_ROOT}/deploy/suite.sh" start >"${out}/suite-start.log"
+SUITE_ENV="${BENCH_STATE}/suite/suite.env"
+brokers="$(read_env_value "${SUITE_ENV}" KAFKA_BROKERS)"
+redis_url="$(read_env_value "${SUITE_ENV}" REDIS_URL)"
+open311="$(read_env_value "${SUITE_ENV}" OPEN311_URL)"
+api_key="$(read_env_value "${SUITE_ENV}" OPEN311_API_KEY)"
+callcenter="$(read_env_value "${SUITE_ENV}" CALLCENTER_GRPC)"
+analytics="$(read_env_value "${SUITE_ENV}" ANALYTICS_URL)"
+
+# The null handler (HTTP + gRPC) and the null pipeline: contacts -> hop A -> cases -> hop B ->
+# tasks + decisions, like channel -> intake -> routing.
+null_http="$(free_port)"
+null_grpc="$(free_port)"
+"${BUILD}/tools/bench_null_http" "${null_http}" "${null_grpc}" >"${out}/null-http.log" 2>&1 &
+pids+=($!)
+null_h=$!
+np="benchnull${stamp,,}"
+np="${np//[^a-z0-9]/}"
+"${BUILD}/tools/bench_null_pipeline" --brokers "${brokers}" --from "${np}.contacts" --to "${np}.cases" \
+  --group "${np}.a" >"${out}/null-a.log" 2>&1 &
+pids+=($!)
+null_a=$!
+"${BUILD}/tools/bench_null_pipeline" --brokers "${brokers}" --from "${np}.cases" \
+  --to "${np}.tasks,${np}.decisions" --group "${np}.b" >"${out}/null-b.log" 2>&1 &
+pids+=($!)
+null_b=$!
+wait_for 60 "null handler" curl -s -o /dev/null -X POST "http://127.0.0.1:${null_http}/open311/v2/requests.json" ||
+  die "bench_null_http did not start"
+
+procs() {  # "name pid" of everything the suite step measures
+  local f
+  for f in "${BENCH_STATE}"/suite/pids/*.pid; do echo "$(basename "${f}" .pid) $(cat "${f}")"; done
+  echo "kafka $(cat "${BENCH_STATE}/kafka/run/kafka.pid")"
+  echo "redis $(cat "${BENCH_STATE}/redis/run/redis.pid")"
+  echo "null-pipeline-a ${null_a}"
+  echo "null-pipeline-b ${null_b}"
+  echo "null-handler ${null_h}"
+}
+snapshot() {  # snapshot LABEL: CPU seconds and memory of every process, as one JSON line
+  procs | python3 "${TEKSIN_ROOT}/deploy/bench/procstat.py" "$1" >>"${out}/procstat.jsonl"
+}
+loadgen() {  # loadgen LABEL ARGS...: one run, its JSON appended to raw.jsonl
+  local label="$1"
+  shift
+  info "run ${label}"
+  "${BUILD}/tools/teksin_loadgen" --label "${label}" --shared-dir "${SHARED_DIR}" \
+    --config-dir "${TEKSIN_ROOT}/deploy/config" "$@" 2>>"${out}/loadgen.log" >>"${RAW}" ||
+    warn "${label} failed (see ${out}/loadgen.log)"
+}
+suite_args=(--mode suite --open311 "${open311}" --api-key "${api_key}" --callcenter "${callcenter}"
+  --brokers "${brokers}" --prefix teksin --analytics "${analytics}" --drain "${drain}")
+null_handler_args=(--mode null-handler --open311 "http://127.0.0.1:${null_http}"
+  --callcenter "127.0.0.1:${null_grpc}" --drain 0)
+null_pipe_args=(--mode null-pipeline --brokers "${brokers}" --prefix "${np}" --null-in "${np}.contacts"
+  --null-out "${np}.tasks" --drain "${drain}")
+
+# A short warm-up (topics, connections, JIT of the broker), not reported.
+loadgen warmup "${suite_args[@]}" --rate 50 --duration 5
+loadgen warmup-null "${null_pipe_args[@]}" --rate 50 --duration 5
+
+# 1 + 3. Fixed rates, the suite and its limits side by side.
+for r in ${rates}; do
+  snapshot "suite-${r}-start"
+  loadgen "suite-${r}" "${suite_args[@]}" --rate "${r}" --duration "${seconds}"
+  snapshot "suite-${r}-end"
+  snapshot "null-pipeline-${r}-start"
+  loadgen "null-pipeline-${r}" "${null_pipe_args[@]}" --rate "${r}" --duration "${seconds}"
+  snapshot "null-pipeline-${r}-end"
+  loadgen "null-handler-${r}" "${null_handler_args[@]}" --rate "${r}" --duration "${seconds}"
+done
+
+# 2. The surge: the base rate, ×10 for the middle third, with the daily curve off (the surge is
+# the variable).
+third=$((surge_seconds / 3))
+snapshot "surge-start"
+loadgen surge "${suite_args[@]}" --rate "${surge_base}" --duration "${surge_seconds}" \
+  --surge "${third}:$((2 * third)):10"
+snapshot "surge-end"
+loadgen surge-null-pipeline "${null_pipe_args[@]}" --rate "${surge_base}" --duration "${surge_seconds}" \
+  --surge "${third}:$((2 * third)):10"
+
+# 4. Replay: seed whole case lives under a fresh prefix, then rebuild analytics and the Open311
+# projection from them (fresh groups, fresh Redis keys), both at once as after a Redis loss.
+if [[ "${skip_replay}" == 0 ]]; then
+  rp="benchreplay${stamp,,}"
+  rp="${rp//[^a-z0-9]/}"
+  info "seeding ${replay_events} events under ${rp}"
+  "${BUILD}/tools/teksin_loadgen" --mode seed-replay --brokers "${brokers}" --prefix "${rp}" \
+    --events "${replay_events}" --shared-dir "${SHARED_DIR}" --config-dir "${TEKSIN_ROOT}/deploy/config" \
+    >"${out}/replay-seed.json" 2>>"${out}/loadgen.log"
+  # shellcheck disable=SC1091
+  source "${BENCH_STATE}/secrets.env"
+  an_port="$(free_port)"
+  o3_port="$(free_port)"
+  common_env=(TEKSIN_KAFKA_BROKERS="${brokers}" TEKSIN_REDIS_URL="${redis_url}" TEKSIN_TOPIC_PREFIX="${rp}"
+    TEKSIN_CONFIG_DIR="${TEKSIN_ROOT}/deploy/config" TEKSIN_SHARED_DIR="${SHARED_DIR}" TEKSIN_LOG_LEVEL=warn)
+  t0="$(date +%s.%N)"
+  env "${common_env[@]}" ANALYTICS_HTTP_PORT="${an_port}" ANALYTICS_GRPC_PORT=0 \
+    "${BUILD}/services/analytics/analytics" >"${out}/replay-analytics.log" 2>&1 &
+  pids+=($!)
+  replay_an=$!
+  env "${common_env[@]}" OPEN311_HTTP_PORT="${o3_port}" OPEN311_API_KEYS=bench \
+    TEKSIN_CITIZEN_KEY_SECRET="${TEKSIN_CITIZEN_KEY_SECRET}" \
+    "${BUILD}/services/channel_open311/channel_open311" >"${out}/replay-open311.log" 2>&1 &
+  pids+=($!)
+  replay_o3=$!
+  python3 "${TEKSIN_ROOT}/deploy/bench/replay_watch.py" --t0 "${t0}" --max-seconds "${REPLAY_MAX_SECONDS:-300}" \
+    "analytics=http://127.0.0.1:${an_port}=teksin_analytics_events_handled_total=${replay_an}" \
+    "channel_open311=http://127.0.0.1:${o3_port}=teksin_channel_open311_events_handled_total=${replay_o3}" \
+    >"${out}/replay.json" || warn "replay watch failed"
+  kill -TERM "${replay_an}" "${replay_o3}" 2>/dev/null || true
+fi
+
+# 5. Open311 alone under wrk beside the null handler.
+if [[ "${skip_wrk}" == 0 ]]; then
+  info "wrk: Open311 vs the null handler"
+  env TEKSIN_STATE_DIR="${BENCH_STATE}" TEKSIN_BUILD_DIR="${BUILD}" \
+    bash "${TEKSIN_ROOT}/deploy/bench-open311.sh" --seconds "${wrk_seconds}" --connections 16 \
+    >"${out}/wrk.md" 2>>"${out}/loadgen.log" || warn "wrk benchmark failed"
+fi
+
+python3 "${TEKSIN_ROOT}/deploy/bench/report.py" --dir "${out}" --note "${note}" \
+  --settings "rates=${rates}; step=${seconds}s; drain<=${drain}s; surge=${surge_base}/s x10 for ${third}s of ${surge_seconds}s; replay=${replay_events} events; wrk=${wrk_seconds}s x16 connections" \
+  >"${out}/report.md"
+cat "${out}/report.md"
+info "report: ${out}/report.md (raw figures: ${RAW})"
