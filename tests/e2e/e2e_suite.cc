@@ -81,10 +81,12 @@ ServiceProcess& E2eSuite::StartOpen311() {
                {{"OPEN311_HTTP_PORT", std::to_string(open311_port_)}, {"OPEN311_API_KEYS", kApiKey}});
 }
 
-ServiceProcess& E2eSuite::StartIntake(const std::string& instance) {
+ServiceProcess& E2eSuite::StartIntake(const std::string& instance,
+                                      std::map<std::string, std::string> env) {
   std::string key = "intake-" + instance;
   int port = http_ports_.count(key) ? http_ports_[key] : FreePort();
-  return Start(key, "intake/intake", port, {{"INTAKE_HTTP_PORT", std::to_string(port)}});
+  env["INTAKE_HTTP_PORT"] = std::to_string(port);
+  return Start(key, "intake/intake", port, std::move(env));
 }
 
 ServiceProcess& E2eSuite::StartRouting(const std::string& instance) {

@@ -30,7 +30,9 @@ class E2eSuite {
 
   // Starts a service; `instance` tells two instances of one service apart.
   ServiceProcess& StartOpen311();
-  ServiceProcess& StartIntake(const std::string& instance = "1");
+  // `env` adds or overrides variables (e.g. INTAKE_CLASSIFIER_MODEL, INTAKE_GRPC_PORT).
+  ServiceProcess& StartIntake(const std::string& instance = "1",
+                              std::map<std::string, std::string> env = {});
   ServiceProcess& StartRouting(const std::string& instance = "1");
   ServiceProcess& StartAnalytics(const std::string& instance = "1");
   // Another analytics on its own port (http_port("analytics-<instance>")), e.g. a replay into a

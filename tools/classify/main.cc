@@ -3,8 +3,10 @@
 //                                              a line on stdout (an empty label and 0.0000 for a
 //                                              line with nothing to classify, so lines stay
 //                                              aligned with the input)
-//   classify --model PATH --evaluate FILE.csv  CSV with columns label,text: accuracy, macro-F1 and
-//                                              per-label precision/recall/F1
+//   classify --model PATH --evaluate FILE.csv  CSV with columns label,text: accuracy, macro-F1,
+//                                              per-label precision/recall/F1, and per confidence
+//                                              threshold the share of texts at or above it with
+//                                              the accuracy above and below (intake's threshold)
 //   classify --write-training FILE.csv         CSV with columns label,text → fastText training
 //                                              lines on stdout, normalised exactly as Predict
 //                                              normalises (used by deploy/train-classifier.sh)
@@ -72,10 +74,12 @@ int Evaluate(const Classifier& model, const std::string& csv) {
   std::vector<LabelledText> rows;
   if (!ReadLabelled(csv, &rows)) return 1;
   std::vector<std::pair<std::string, std::string>> pairs;
+  std::vector<double> confidence;
   pairs.reserve(rows.size());
   for (const auto& r : rows) {
     auto p = model.Predict(r.text);
     pairs.emplace_back(r.label, p.ok() ? p->label : std::string());
+    confidence.push_back(p.ok() ? p->confidence : 0.0);
   }
   const auto report = teksin::classifier::Evaluate(pairs);
   std::cout << absl::StrFormat("examples\t%d\naccuracy\t%.4f\nmacro_f1\t%.4f\n", report.examples,
@@ -85,6 +89,23 @@ int Evaluate(const Classifier& model, const std::string& csv) {
     std::cout << absl::StrFormat("%s\t%.4f\t%.4f\t%.4f\t%d\n",
                                  label.empty() ? "(none)" : label, s.precision, s.recall, s.f1,
                                  s.support);
+  }
+  std::cout << "threshold\tshare_at_or_above\taccuracy_at_or_above\taccuracy_below\n";
+  for (double t : {0.4, 0.5, 0.6, 0.7, 0.8, 0.9}) {
+    int above = 0, above_right = 0, below = 0, below_right = 0;
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      const bool right = pairs[i].first == pairs[i].second;
+      if (confidence[i] >= t) {
+        ++above;
+        above_right += right;
+      } else {
+        ++below;
+        below_right += right;
+      }
+    }
+    auto ratio = [](int a, int b) { return b == 0 ? 0.0 : static_cast<double>(a) / b; };
+    std::cout << absl::StrFormat("%.1f\t%.4f\t%.4f\t%.4f\n", t, ratio(above, above + below),
+                                 ratio(above_right, above), ratio(below_right, below));
   }
   return 0;
 }
