@@ -290,8 +290,11 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
       break;
     case v1::Envelope::kCaseRouted:
       c = &env.case_routed().case_();
+      // A reopened case is routed back to its owner: it reads "reopened" until work starts again.
       current = {{"status", "open"},
-                 {"detailed_status", env.case_routed().forwarded() ? "forwarded" : "routed"},
+                 {"detailed_status", env.case_routed().reason() == "reopened" ? "reopened"
+                                     : env.case_routed().forwarded()          ? "forwarded"
+                                                                              : "routed"},
                  {"agency_responsible", c->owner().name()},
                  {"expected_datetime", Iso(c->deadline())}};
       break;

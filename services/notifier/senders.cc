@@ -124,10 +124,10 @@ std::string MaskAddress(const std::string& a) {
   return a.substr(0, 6) + std::string(a.size() - 8, '*') + a.substr(a.size() - 2);
 }
 
-absl::Status CheckGatewayUrl(const std::string& variable, const std::string& url) {
+absl::Status CheckGatewayUrl(const std::string& /*variable*/, const std::string& url) {
   if (!std::regex_match(url, UrlPattern())) {
     return absl::InvalidArgumentError(
-        absl::StrCat(variable, " \"", url, "\" is not http(s)://host[:port][/path]"));
+        absl::StrCat("\"", url, "\" is not http(s)://host[:port][/path]"));
   }
   return absl::OkStatus();
 }

@@ -42,7 +42,8 @@ std::unique_ptr<Sender> NewSmsSender(HttpGatewayOptions options);
 // Push: POST <url> {"device_token": "...", "title": "Teksin", "body": "...",
 //                   "data": {"case_id": "...", "tracking_code": "..."}, "reference": "..."}.
 std::unique_ptr<Sender> NewPushSender(HttpGatewayOptions options);
-// Validates the URL (InvalidArgument naming `variable` when it is not http(s)://host[:port]/path).
+// Validates the URL: InvalidArgument when it is not http(s)://host[:port][/path] (the caller
+// names `variable`).
 absl::Status CheckGatewayUrl(const std::string& variable, const std::string& url);
 
 struct WhatsAppSenderOptions {

@@ -48,7 +48,8 @@ std::map<std::string, std::string> E2eSuite::CommonEnv() const {
           {"TEKSIN_TOPIC_PARTITIONS", "4"},
           {"TEKSIN_CONFIG_DIR", TEKSIN_CONFIG_DIR},
           {"TEKSIN_SHARED_DIR", TEKSIN_SHARED_DIR},
-          {"TEKSIN_CITIZEN_KEY_SECRET", "e2e-secret-0123456789abcdef"}};
+          {"TEKSIN_CITIZEN_KEY_SECRET", "e2e-secret-0123456789abcdef"},
+          {"TEKSIN_CONTACT_VAULT_KEY", kContactVaultKey}};
 }
 
 ServiceProcess& E2eSuite::Start(const std::string& key, const std::string& binary, int http_port,
@@ -192,6 +193,14 @@ ServiceProcess& E2eSuite::StartWhatsApp(const std::string& api_base_url,
                                              {"WHATSAPP_API_BASE_URL", api_base_url}};
   for (auto& [k, v] : env) vars[k] = v;
   return Start(key, "channel_whatsapp/channel_whatsapp", port, std::move(vars));
+}
+
+ServiceProcess& E2eSuite::StartNotifier(std::map<std::string, std::string> env) {
+  const std::string key = "notifier";
+  int port = http_ports_.count(key) ? http_ports_[key] : FreePort();
+  env["NOTIFIER_HTTP_PORT"] = std::to_string(port);
+  if (!env.count("NOTIFIER_SEND_BACKOFF_MS")) env["NOTIFIER_SEND_BACKOFF_MS"] = "50";
+  return Start(key, "notifier/notifier", port, std::move(env));
 }
 
 }  // namespace teksin::testing

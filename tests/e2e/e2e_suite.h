@@ -22,6 +22,9 @@ inline constexpr char kApiKey[] = "e2e-test-key";
 inline constexpr char kWhatsAppAppSecret[] = "e2e-whatsapp-app-secret";
 inline constexpr char kWhatsAppVerifyToken[] = "e2e-whatsapp-verify-token";
 inline constexpr char kWhatsAppAccessToken[] = "e2e-whatsapp-access-token";
+// The contact vault's key (AES-256, hex) every service of an e2e suite shares.
+inline constexpr char kContactVaultKey[] =
+    "e2e0c0ffee0123456789abcdef0123456789abcdef0123456789abcdef012345";
 
 class E2eSuite {
  public:
@@ -68,6 +71,10 @@ class E2eSuite {
   // The call centre channel ("callcenter"): HTTP for /metrics and /healthz, gRPC for consoles.
   ServiceProcess& StartCallCenter(std::map<std::string, std::string> env = {});
   std::unique_ptr<v1::CallCenterService::Stub> CallCenter();
+
+  // The notifier ("notifier"): `env` names its senders (NOTIFIER_WHATSAPP_API_BASE_URL,
+  // NOTIFIER_SMS_GATEWAY_URL, ... pointed at local recorders) and adds or overrides variables.
+  ServiceProcess& StartNotifier(std::map<std::string, std::string> env = {});
 
  private:
   ServiceProcess& Start(const std::string& key, const std::string& binary, int http_port,

@@ -203,6 +203,11 @@ TEST_F(Open311FeedbackTest, TheViewShowsLinksReopeningSatisfactionNotesAndQuesti
   EXPECT_EQ(View(id)["status"], "open");
   EXPECT_EQ(View(id)["detailed_status"], "reopened");
   EXPECT_EQ(View(id)["agency_responsible"], "Yol Bakım ve Onarım Dairesi Başkanlığı");
+  // The CaseRouted that comes with the reopening keeps it "reopened" (not "forwarded").
+  v1::Envelope back = teksin::testing::CaseRoutedEnv("rr-1", clock_.Now(), c, "task-2", 2, true);
+  back.mutable_case_routed()->set_reason("reopened");
+  ASSERT_TRUE(Project(back).ok());
+  EXPECT_EQ(View(id)["detailed_status"], "reopened");
   // Closed with the citizen's rating.
   clock_.Advance(absl::Hours(1));
   v1::Case rated = c;
