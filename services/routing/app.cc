@@ -1,8 +1,8 @@
 #include "routing/app.h"
 
-#include <condition_variable>
+#include <atomic>
+#include <csignal>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -16,35 +16,41 @@
 namespace teksin::routing {
 namespace {
 
-// Polls the rules file until stopped.
+// Checks the rules file every `interval` (0: never by itself) and at once on SIGHUP, until
+// stopped. SIGHUP is blocked in every thread (main.cc) and taken here with sigtimedwait.
 class RulesPoller {
  public:
   RulesPoller(RulesReloader& reloader, absl::Duration interval)
       : reloader_(reloader), interval_(interval) {
-    thread_ = std::thread([this] {
-      std::unique_lock<std::mutex> lock(mu_);
-      while (!cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; })) {
-        lock.unlock();
-        reloader_.CheckOnce();
-        lock.lock();
-      }
-    });
+    thread_ = std::thread([this] { Loop(); });
   }
   ~RulesPoller() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
+    stop_ = true;
     if (thread_.joinable()) thread_.join();
   }
 
  private:
+  void Loop() {
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    const timespec slice{0, 200 * 1000 * 1000};  // how soon a stop is noticed
+    absl::Duration waited;
+    while (!stop_) {
+      int sig = sigtimedwait(&hup, nullptr, &slice);
+      waited += absl::Milliseconds(200);
+      bool due = interval_ > absl::ZeroDuration() && waited >= interval_;
+      if (sig == SIGHUP) common::LogInfo("SIGHUP: checking the routing rules file");
+      if (sig == SIGHUP || due) {
+        reloader_.CheckOnce();
+        waited = absl::ZeroDuration();
+      }
+    }
+  }
+
   RulesReloader& reloader_;
   absl::Duration interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
@@ -154,8 +160,7 @@ int Run() {
     return 1;
   }
   rt.RunConsumer(std::move(*consumer), service);
-  std::unique_ptr<RulesPoller> poller;
-  if (poll_interval > absl::ZeroDuration()) poller = std::make_unique<RulesPoller>(reloader, poll_interval);
+  auto poller = std::make_unique<RulesPoller>(reloader, poll_interval);
   common::LogInfo("routing running", {{"rules_version", rules_ptr->version()},
                                       {"rules", rules_ptr->rules().size()},
                                       {"owners", rules_ptr->owners().size()},

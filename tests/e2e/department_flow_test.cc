@@ -65,6 +65,10 @@ class Recorder : public events::EventHandler {
     }
     return out;
   }
+  std::vector<v1::Envelope> All() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
   kafka::KafkaEventPublisher& publisher() { return *publisher_; }
 
  private:
@@ -136,7 +140,7 @@ class Desk {
     ASSERT_TRUE(ok && mine_.at(key)->Running()) << key << ":\n" << mine_.at(key)->LogTail();
   }
   int port(const std::string& unit, const std::string& instance = "1") {
-    return http_.at(unit + "-" + instance);
+    return http_.at(instance.empty() ? unit : unit + "-" + instance);
   }
   std::unique_ptr<v1::StaffService::Stub> Staff(const std::string& unit) {
     return v1::StaffService::NewStub(grpc::CreateChannel(
@@ -505,6 +509,84 @@ TEST(DepartmentFlow, OverdueAndEscalatedOnceWithTwoWorkers) {
     return MetricValue(d.port("yol-yapim", "1"), "teksin_department_worker_open_overdue_tasks{unit=\"yol-yapim\"}") == 0;
   }, std::chrono::seconds(30)));
   EXPECT_TRUE(d.WaitStatus(road, "resolved"));
+}
+
+// Routing reloads its rules without a restart: a valid change applies to the next case, an
+// invalid one is refused and the rules in force stay.
+TEST(DepartmentFlow, RulesReloadWithoutARestart) {
+  Desk d("reload");
+  const std::string dir = absl::StrCat(TEKSIN_BINARY_DIR, "/e2e-logs/", d.suite.prefix(), "-rules");
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/routing-rules.json";
+  std::ifstream in(std::string(TEKSIN_CONFIG_DIR) + "/routing-rules.json");
+  nlohmann::json doc = nlohmann::json::parse(in);
+  auto write = [&](const nlohmann::json& j) {
+    // Written aside and renamed, as an operator's deploy would, so routing never reads half a file.
+    std::ofstream(path + ".tmp") << j.dump(2);
+    std::filesystem::rename(path + ".tmp", path);
+  };
+  doc["version"] = "e2e-reload-1";
+  write(doc);
+  {
+    int port = FreePort();
+    d.Start("routing", "routing/routing",
+            {{"ROUTING_HTTP_PORT", std::to_string(port)}, {"ROUTING_RULES_FILE", path},
+             {"ROUTING_RULES_POLL_INTERVAL", "300ms"}},
+            port);
+    d.WaitHealthy("routing");
+  }
+  d.suite.StartIntake();
+  d.suite.StartOpen311();
+  d.suite.WaitHealthy("intake-1");
+  d.suite.WaitHealthy("open311");
+  events::Topics topics(d.suite.prefix());
+  Recorder rec(d.suite.infra(), d.suite.prefix(), {topics.RoutingDecisions()});
+  const int routing_port = d.port("routing", "");
+  auto metric = [&](const std::string& line) { return MetricValue(routing_port, line); };
+  auto routed = [&](const std::string& tracking) {
+    v1::CaseRouted found;
+    WaitUntil([&] {
+      for (const auto& r : rec.All()) {
+        if (r.has_case_routed() && r.case_routed().case_().tracking_code() == tracking) {
+          found = r.case_routed();
+          return true;
+        }
+      }
+      return false;
+    }, std::chrono::seconds(60));
+    return found;
+  };
+  EXPECT_EQ(metric("teksin_routing_rules_info{version=\"e2e-reload-1\"}"), 1);
+
+  v1::CaseRouted first = routed(Submit(d, "yol-sokak", "Mut", "0532 700 00 21", 21));
+  EXPECT_EQ(first.case_().owner().unit_id(), "ilce-mut");
+  EXPECT_EQ(first.rules_version(), "e2e-reload-1");
+
+  // Local streets taken over by the metropolitan roads department.
+  doc["version"] = "e2e-reload-2";
+  for (auto& rule : doc["rules"]) {
+    if (rule["id"] == "R-yol-sokak") rule["owner"] = "yol-yapim";
+  }
+  write(doc);
+  ASSERT_TRUE(WaitUntil([&] { return metric("teksin_routing_rules_info{version=\"e2e-reload-2\"}") == 1; },
+                        std::chrono::seconds(30)));
+  EXPECT_EQ(metric("teksin_routing_rules_info{version=\"e2e-reload-1\"}"), -1);
+  v1::CaseRouted second = routed(Submit(d, "yol-sokak", "Mut", "0532 700 00 22", 22));
+  EXPECT_EQ(second.case_().owner().unit_id(), "yol-yapim");
+  EXPECT_EQ(second.rules_version(), "e2e-reload-2");
+
+  // A broken file is refused: the rules in force stay, and it is counted once.
+  nlohmann::json broken = doc;
+  broken["version"] = "e2e-reload-3";
+  broken["rules"][0]["owner"] = "nobody";
+  write(broken);
+  ASSERT_TRUE(WaitUntil([&] { return metric("teksin_routing_rules_reloads_total{result=\"error\"}") == 1; },
+                        std::chrono::seconds(30)));
+  EXPECT_EQ(metric("teksin_routing_rules_info{version=\"e2e-reload-2\"}"), 1);
+  EXPECT_EQ(metric("teksin_routing_rules_reloads_total{result=\"ok\"}"), 1);
+  v1::CaseRouted third = routed(Submit(d, "yol-sokak", "Mut", "0532 700 00 23", 23));
+  EXPECT_EQ(third.rules_version(), "e2e-reload-2");
+  EXPECT_EQ(HttpGet(routing_port, "/healthz").status, 200);
 }
 
 }  // namespace
