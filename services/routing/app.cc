@@ -3,6 +3,7 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -125,7 +126,9 @@ int Run() {
                                    "Routings that did not come from a rule: triage, bounced "
                                    "(to the coordination centre), rerouted (to the unit staff named)",
                                    {"reason"});
-  reg.AddCollector([&service, &feedback, &decisions] {
+  std::mutex mirror_mu;  // scrapes may run collectors concurrently
+  reg.AddCollector([&service, &feedback, &decisions, &mirror_mu] {
+    std::lock_guard<std::mutex> lock(mirror_mu);
     // Counters mirror the service's totals (they only grow).
     auto mirror = [](metrics::Counter& c, int64_t total) {
       double delta = static_cast<double>(total) - c.Value();
