@@ -71,6 +71,10 @@ StaffHttpAnswer List(WorkerService& worker, const std::multimap<std::string, std
                                          "\" (queued, claimed, in_progress, waiting_for_citizen, "
                                          "acknowledged)"));
         }
+        if (IsTerminal(st)) {
+          return Error(400, "only open tasks are listed; GET /v1/tasks/{id} shows a resolved or "
+                            "rejected one");
+        }
         req.add_statuses(st);
       }
     } else if (k == "category") {

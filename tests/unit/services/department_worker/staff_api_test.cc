@@ -222,12 +222,15 @@ TEST_F(StaffApiTest, HttpListsAndActsWithClearErrors) {
   EXPECT_EQ(list["tasks"][0]["status"], "TASK_STATUS_QUEUED");
   EXPECT_EQ(list["total_open"], "2");  // int64 is a string in protobuf JSON
 
-  Http("GET", "/v1/tasks", "", &status, {{"status", "sleeping"}});
+  auto e = Http("GET", "/v1/tasks", "", &status, {{"status", "sleeping"}});
   EXPECT_EQ(status, 400);
   Http("GET", "/v1/tasks", "", &status, {{"limit", "0"}});
   EXPECT_EQ(status, 400);
+  e = Http("GET", "/v1/tasks", "", &status, {{"status", "resolved"}});
+  EXPECT_EQ(status, 400);
+  EXPECT_THAT(e["error"].get<std::string>(), HasSubstr("only open tasks"));
 
-  auto e = Http("POST", "/v1/tasks/h1/claim", "{}", &status);
+  e = Http("POST", "/v1/tasks/h1/claim", "{}", &status);
   EXPECT_EQ(status, 400);
   EXPECT_EQ(e["error"], "staff_id is required");
   Http("POST", "/v1/tasks/h1/claim", "not json", &status);
