@@ -13,6 +13,7 @@
 # Training lines come from `classify --write-training`, i.e. the C++ normalisation (ICU Turkish
 # folding) that intake applies when it serves the model. Output in .teksin/classifier/.
 # Usage: deploy/train-classifier.sh [--quantize] [--no-tune] [--if-missing] [--out DIR]
+#   (the full run trains 8 grid settings: about 4 minutes of one core)
 #   --no-tune     skip step 2 and train with BEST below (the settings the last tuning chose)
 #   --if-missing  do nothing when DIR/complaints.bin was trained from the same training lines
 #                 with the same settings (DIR/stamp); what the suite and the e2e fixture use
