@@ -1,8 +1,10 @@
 #include "kafka/consumer.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -28,6 +30,9 @@ class KafkaEventConsumer::Callbacks : public RdKafka::RebalanceCb, public RdKafk
       // Stored offsets of handled events are committed before the partitions leave.
       common::LogInfo("partitions revoked", {{"partitions", parts}});
       owner_->rebalances_->With({"revoke"}).Inc();
+      // Events still waiting for acknowledgements: wait, store what was acknowledged; a failed
+      // one stays uncommitted for the partition's next owner.
+      owner_->Retire(/*all=*/true, /*rewind=*/false);
       consumer->commitSync();
       for (auto* tp : partitions) {
         owner_->lag_->Remove({tp->topic(), std::to_string(tp->partition())});
@@ -73,6 +78,19 @@ absl::StatusOr<std::unique_ptr<KafkaEventConsumer>> KafkaEventConsumer::Create(
                                               metrics::LatencyBuckets());
   c->rebalances_ = &registry.AddCounter(p + "consumer_rebalances_total",
                                         "Partition assignments and revocations", {"kind"});
+  c->in_flight_gauge_ = &registry.AddGauge(
+      p + "consumer_in_flight", "Handled events waiting for the acknowledgement of what they published", {});
+  c->rewinds_ = &registry.AddCounter(
+      p + "consumer_rewinds_total",
+      "Partitions sought back because a record a handler published was not acknowledged", {"topic"});
+  if (const char* env = std::getenv("TEKSIN_KAFKA_MAX_IN_FLIGHT"); env != nullptr && *env != '\0') {
+    int n = 0;
+    if (!absl::SimpleAtoi(env, &n) || n < 1 || n > 100000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("TEKSIN_KAFKA_MAX_IN_FLIGHT=\"", env, "\" is not a whole number in 1..100000"));
+    }
+    c->config_.max_in_flight = n;
+  }
 
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string err;
@@ -147,6 +165,60 @@ void KafkaEventConsumer::UpdateLag() {
   RdKafka::TopicPartition::destroy(parts);
 }
 
+void KafkaEventConsumer::StoreOffset(const std::string& topic, int32_t partition, int64_t next) {
+  std::vector<RdKafka::TopicPartition*> offsets{RdKafka::TopicPartition::create(topic, partition, next)};
+  consumer_->offsets_store(offsets);
+  RdKafka::TopicPartition::destroy(offsets);
+}
+
+void KafkaEventConsumer::Retire(bool all, bool rewind) {
+  while (!in_flight_.empty()) {
+    InFlight& f = in_flight_.front();
+    bool done = true;
+    for (const auto& b : f.acks) {
+      if (!b->Done()) {
+        done = false;
+        break;
+      }
+    }
+    if (!done) {
+      if (!all && static_cast<int>(in_flight_.size()) < config_.max_in_flight) break;
+      // Every record ends acknowledged or failed within message.timeout.ms.
+      for (const auto& b : f.acks) {
+        while (!b->WaitFor(std::chrono::milliseconds(200))) {
+        }
+      }
+    }
+    std::string error;
+    for (const auto& b : f.acks) {
+      error = b->Error();
+      if (!error.empty()) break;
+    }
+    if (error.empty()) {
+      StoreOffset(f.topic, f.partition, f.offset + 1);
+      in_flight_.pop_front();
+      continue;
+    }
+    // Not acknowledged: handle the event again (its ids are derived, so a record that did get
+    // through is deduplicated downstream), and everything after it on its partition.
+    const std::string topic = f.topic;
+    const int32_t partition = f.partition;
+    const int64_t offset = f.offset;
+    common::LogWarn("publish not acknowledged; rewinding the partition",
+                    {{"topic", topic}, {"partition", partition}, {"offset", offset}, {"error", error}});
+    rewinds_->With({topic}).Inc();
+    std::erase_if(in_flight_, [&](const InFlight& x) { return x.topic == topic && x.partition == partition; });
+    if (rewind) {
+      std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(topic, partition, offset));
+      RdKafka::ErrorCode code = consumer_->seek(*tp, 5000);
+      if (code != RdKafka::ERR_NO_ERROR) {
+        common::LogWarn("seek failed", {{"topic", topic}, {"partition", partition}, {"error", RdKafka::err2str(code)}});
+      }
+    }
+  }
+  in_flight_gauge_->With({}).Set(static_cast<double>(in_flight_.size()));
+}
+
 absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
   RdKafka::ErrorCode code = consumer_->subscribe(config_.topics);
   if (code != RdKafka::ERR_NO_ERROR) {
@@ -162,6 +234,7 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
       last_lag = now;
     }
     if (msg->err() == RdKafka::ERR__TIMED_OUT) {
+      Retire(/*all=*/false, /*rewind=*/true);
       // Idle, or the brokers are gone: after an outage, a metadata answer says they are back.
       if (!healthy_.load() && now - last_probe > std::chrono::seconds(5)) {
         last_probe = now;
@@ -188,13 +261,20 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
     std::string value(static_cast<const char*>(msg->payload()), msg->len());
 
     absl::Status result;
+    std::vector<std::shared_ptr<AckBatch>> acks;
     if (!ev.envelope.ParseFromString(value) || ev.envelope.event_id().empty()) {
       result = absl::InvalidArgumentError("value is not a teksin.v1.Envelope with an event_id");
     } else {
       int backoff_ms = 50;
       for (;;) {
         auto t0 = std::chrono::steady_clock::now();
-        result = handler.Handle(ev);
+        if (config_.max_in_flight > 1) {
+          DeferredAcks deferred;
+          result = handler.Handle(ev);
+          acks = deferred.Take();
+        } else {
+          result = handler.Handle(ev);
+        }
         handle_latency_->With({}).Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         if (result.ok() || common::IsPermanent(result)) break;
@@ -207,7 +287,10 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
         for (int waited = 0; waited < backoff_ms && !stop_.load(); waited += 50) {
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
-        if (stop_.load()) return absl::OkStatus();
+        if (stop_.load()) {
+          Retire(/*all=*/true, /*rewind=*/false);
+          return absl::OkStatus();
+        }
         backoff_ms = std::min(backoff_ms * 2, config_.max_backoff_ms);
       }
     }
@@ -218,19 +301,25 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
                                      std::string(result.message()));
         if (dl.ok()) break;
         common::LogError("dead-letter publish failed", {{"error", dl.ToString()}});
-        if (stop_.load()) return absl::OkStatus();
+        if (stop_.load()) {
+          Retire(/*all=*/true, /*rewind=*/false);
+          return absl::OkStatus();
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       }
       handled_->With({ev.topic, "dlq"}).Inc();
     } else {
       handled_->With({ev.topic, "ok"}).Inc();
     }
-    std::vector<RdKafka::TopicPartition*> offsets{
-        RdKafka::TopicPartition::create(ev.topic, ev.partition, ev.offset + 1)};
-    consumer_->offsets_store(offsets);
-    RdKafka::TopicPartition::destroy(offsets);
+    // A poison event's dead letter was acknowledged already: it has no acks to wait for, but its
+    // offset still waits for those of the events before it.
+    if (!result.ok()) acks.clear();
+    in_flight_.push_back(InFlight{ev.topic, ev.partition, ev.offset, std::move(acks)});
+    Retire(/*all=*/false, /*rewind=*/true);
   }
-  // Graceful: commit what was handled, then leave the group so partitions move at once.
+  // Graceful: wait for the acknowledgements, commit what was handled, then leave the group so
+  // partitions move at once.
+  Retire(/*all=*/true, /*rewind=*/false);
   consumer_->commitSync();
   consumer_->close();
   consumer_.reset();

@@ -1,8 +1,10 @@
 // KafkaEventConsumer: a consumer-group member that hands each event to a handler and stores its
-// offset for commit only after the handler succeeded; poison events go to <topic>.dlq.
+// offset for commit only after the handler succeeded and the broker acknowledged what the handler
+// published; poison events go to <topic>.dlq.
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +29,12 @@ struct ConsumerConfig {
   int session_timeout_ms = 10000;   // how soon a crashed member's partitions move
   int max_backoff_ms = 5000;        // transient handler errors are retried up to this spacing
   int commit_interval_ms = 500;
+  // Events whose handler returned but whose published records are not all acknowledged yet; the
+  // handler goes on with the next event meanwhile (its Publish calls run in a DeferredAcks
+  // scope). Offsets are stored in order as acknowledgements arrive; a failed delivery rewinds
+  // the partition to its event. 1 = wait for every acknowledgement inside the handler. The
+  // environment variable TEKSIN_KAFKA_MAX_IN_FLIGHT (1..100000) overrides it.
+  int max_in_flight = 1000;
 };
 
 class KafkaEventConsumer : public events::EventConsumer {
@@ -48,6 +56,19 @@ class KafkaEventConsumer : public events::EventConsumer {
                           const std::string& key, const std::string& value,
                           const std::string& error);
   void UpdateLag();
+  // Stores the offsets of leading in-flight events whose acknowledgements all arrived. Waits for
+  // the oldest when the window is full, or for all of them when `all` (stop, revocation). A failed
+  // delivery drops its partition's in-flight events and, when `rewind`, seeks back to the event.
+  void Retire(bool all, bool rewind);
+  void StoreOffset(const std::string& topic, int32_t partition, int64_t next);
+
+  struct InFlight {
+    std::string topic;
+    int32_t partition = 0;
+    int64_t offset = 0;
+    std::vector<std::shared_ptr<AckBatch>> acks;
+  };
+  std::deque<InFlight> in_flight_;  // in consumption order; only the Run thread touches it
 
   ConsumerConfig config_;
   std::string service_;
@@ -63,6 +84,8 @@ class KafkaEventConsumer : public events::EventConsumer {
   metrics::Family<metrics::Gauge>* lag_ = nullptr;
   metrics::Family<metrics::Histogram>* handle_latency_ = nullptr;
   metrics::Family<metrics::Counter>* rebalances_ = nullptr;
+  metrics::Family<metrics::Gauge>* in_flight_gauge_ = nullptr;
+  metrics::Family<metrics::Counter>* rewinds_ = nullptr;
 };
 
 }  // namespace teksin::kafka

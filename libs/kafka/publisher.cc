@@ -1,8 +1,5 @@
 #include "kafka/publisher.h"
 
-#include <condition_variable>
-#include <mutex>
-
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "librdkafka/rdkafkacpp.h"
@@ -10,33 +7,66 @@
 namespace teksin::kafka {
 namespace {
 
-// One Publish call waits on this; every record of the call points at it as its opaque.
-struct Batch {
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t remaining = 0;
-  std::string first_error;
-};
+thread_local DeferredAcks* current_deferred = nullptr;
 
 }  // namespace
 
+bool AckBatch::Done() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return remaining_ == 0;
+}
+
+bool AckBatch::WaitFor(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return remaining_ == 0; });
+}
+
+std::string AckBatch::Error() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return first_error_;
+}
+
+DeferredAcks::DeferredAcks() : previous_(current_deferred) { current_deferred = this; }
+
+DeferredAcks::~DeferredAcks() { current_deferred = previous_; }
+
+DeferredAcks* DeferredAcks::Current() { return current_deferred; }
+
+// Every record's opaque is a heap-held reference to its call's batch, released here, so a batch
+// outlives whoever stopped waiting for it.
 class KafkaEventPublisher::DeliveryReporter : public RdKafka::DeliveryReportCb {
  public:
+  explicit DeliveryReporter(KafkaEventPublisher* owner) : owner_(owner) {}
   void dr_cb(RdKafka::Message& message) override {
-    auto* batch = static_cast<Batch*>(message.msg_opaque());
-    if (batch == nullptr) return;
-    std::lock_guard<std::mutex> lock(batch->mu);
-    if (message.err() != RdKafka::ERR_NO_ERROR && batch->first_error.empty()) {
-      batch->first_error = absl::StrCat(message.topic_name(), ": ", message.errstr());
+    auto* ref = static_cast<std::shared_ptr<AckBatch>*>(message.msg_opaque());
+    if (ref == nullptr) return;
+    std::shared_ptr<AckBatch> batch = std::move(*ref);
+    delete ref;
+    const bool ok = message.err() == RdKafka::ERR_NO_ERROR;
+    owner_->produced_->With({message.topic_name(), ok ? "ok" : "error"}).Inc();
+    bool finished = false;
+    {
+      std::lock_guard<std::mutex> lock(batch->mu_);
+      if (!ok && batch->first_error_.empty()) {
+        batch->first_error_ = absl::StrCat(message.topic_name(), ": ", message.errstr());
+      }
+      finished = --batch->remaining_ == 0;
     }
-    if (--batch->remaining == 0) batch->cv.notify_all();
+    if (finished) {
+      owner_->ack_latency_->With({}).Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - batch->start_).count());
+      batch->cv_.notify_all();
+    }
   }
+
+ private:
+  KafkaEventPublisher* owner_;
 };
 
 absl::StatusOr<std::unique_ptr<KafkaEventPublisher>> KafkaEventPublisher::Create(
     const ProducerConfig& config, metrics::Registry& registry, const std::string& service) {
   std::unique_ptr<KafkaEventPublisher> p(new KafkaEventPublisher());
-  p->reporter_ = std::make_unique<DeliveryReporter>();
+  p->reporter_ = std::make_unique<DeliveryReporter>(p.get());
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string err;
   auto set = [&](const std::string& k, const std::string& v) -> absl::Status {
@@ -105,37 +135,44 @@ absl::Status KafkaEventPublisher::PublishRaw(const std::string& topic, const std
 
 absl::Status KafkaEventPublisher::ProduceAndWait(const std::vector<Record>& records) {
   if (records.empty()) return absl::OkStatus();
-  auto start = std::chrono::steady_clock::now();
-  Batch batch;
-  batch.remaining = records.size();
+  auto batch = std::make_shared<AckBatch>();
+  batch->start_ = std::chrono::steady_clock::now();
+  batch->remaining_ = records.size();
   size_t queued = 0;
   std::string produce_error;
   for (const auto& r : records) {
+    auto* ref = new std::shared_ptr<AckBatch>(batch);
     RdKafka::ErrorCode code;
     for (int attempt = 0;; ++attempt) {
       code = producer_->produce(r.topic, RdKafka::Topic::PARTITION_UA,
                                 RdKafka::Producer::RK_MSG_COPY,
                                 const_cast<char*>(r.value.data()), r.value.size(), r.key.data(),
-                                r.key.size(), 0, &batch);
+                                r.key.size(), 0, ref);
       if (code != RdKafka::ERR__QUEUE_FULL || attempt > 100) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the poller drains the queue
     }
     if (code != RdKafka::ERR_NO_ERROR) {
+      delete ref;
       produce_error = absl::StrCat(r.topic, ": ", RdKafka::err2str(code));
       produced_->With({r.topic, "error"}).Inc();
       break;
     }
     ++queued;
   }
-  std::unique_lock<std::mutex> lock(batch.mu);
-  // Records never queued will get no report: take them off what we wait for.
-  batch.remaining -= (records.size() - queued);
-  batch.cv.wait(lock, [&] { return batch.remaining == 0; });
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ack_latency_->With({}).Observe(secs);
-  std::string error = !produce_error.empty() ? produce_error : batch.first_error;
-  for (size_t i = 0; i < queued; ++i) {
-    produced_->With({records[i].topic, error.empty() ? "ok" : "error"}).Inc();
+  {
+    // Records never queued will get no report: take them off what we wait for.
+    std::lock_guard<std::mutex> lock(batch->mu_);
+    batch->remaining_ -= (records.size() - queued);
+  }
+  if (DeferredAcks* deferred = DeferredAcks::Current(); deferred && produce_error.empty()) {
+    deferred->batches_.push_back(std::move(batch));
+    return absl::OkStatus();
+  }
+  std::string error;
+  {
+    std::unique_lock<std::mutex> lock(batch->mu_);
+    batch->cv_.wait(lock, [&] { return batch->remaining_ == 0; });
+    error = !produce_error.empty() ? produce_error : batch->first_error_;
   }
   if (!error.empty()) return absl::UnavailableError(absl::StrCat("kafka delivery failed: ", error));
   return absl::OkStatus();

@@ -1,12 +1,17 @@
 // KafkaEventPublisher: an idempotent librdkafka producer (acks=all) whose Publish returns only
-// after the broker acknowledged every event.
+// after the broker acknowledged every event — except inside a DeferredAcks scope (the consumer's
+// handlers), where it returns once the records are queued and the scope collects the
+// acknowledgements for the consumer to wait on before it moves the offset.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "events/events.h"
@@ -17,6 +22,44 @@ class Producer;
 }
 
 namespace teksin::kafka {
+
+// The acknowledgements of the records of one Publish call.
+class AckBatch {
+ public:
+  bool Done();                                     // every record acknowledged or failed
+  bool WaitFor(std::chrono::milliseconds timeout);  // true when done
+  std::string Error();  // the first delivery error, "" if none (final once Done())
+
+ private:
+  friend class KafkaEventPublisher;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t remaining_ = 0;
+  std::string first_error_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// While a DeferredAcks lives on a thread, Publish on that thread returns as soon as its records
+// are queued in the producer (or fails at once if they cannot be), and the acknowledgements are
+// collected here instead of awaited. KafkaEventConsumer opens one around each handler call and
+// stores the event's offset only after all its acknowledgements arrived; a failed one rewinds the
+// partition to the event. Scopes nest; code that answers someone after the acknowledgement (the
+// channels' HTTP and gRPC threads) never runs inside one.
+class DeferredAcks {
+ public:
+  DeferredAcks();
+  ~DeferredAcks();
+  DeferredAcks(const DeferredAcks&) = delete;
+  DeferredAcks& operator=(const DeferredAcks&) = delete;
+
+  std::vector<std::shared_ptr<AckBatch>> Take() { return std::move(batches_); }
+  static DeferredAcks* Current();
+
+ private:
+  friend class KafkaEventPublisher;
+  DeferredAcks* previous_;
+  std::vector<std::shared_ptr<AckBatch>> batches_;
+};
 
 struct ProducerConfig {
   std::string brokers;

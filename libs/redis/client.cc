@@ -3,6 +3,8 @@
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
+#include <cstdlib>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -78,6 +80,15 @@ absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(const RedisConf
   c->config_ = config;
   absl::Status s = ParseRedisUrl(config.url, &c->host_, &c->port_, &c->db_);
   if (!s.ok()) return s;
+  int pool = config.pool_size;
+  if (const char* env = std::getenv("TEKSIN_REDIS_POOL_SIZE"); env != nullptr && *env != '\0') {
+    if (!absl::SimpleAtoi(env, &pool) || pool < 1 || pool > 64) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("TEKSIN_REDIS_POOL_SIZE=\"", env, "\" is not a whole number in 1..64"));
+    }
+  }
+  if (pool < 1 || pool > 64) return absl::InvalidArgumentError("redis pool_size must be in 1..64");
+  for (int i = 0; i < pool; ++i) c->pool_.push_back(std::make_unique<Conn>());
   static metrics::Registry fallback;
   metrics::Registry& reg = registry ? *registry : fallback;
   c->errors_ = &reg.AddCounter(absl::StrCat("teksin_", service, "_redis_errors_total"),
@@ -88,15 +99,17 @@ absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(const RedisConf
   return c;
 }
 
-RedisClient::~RedisClient() { Drop(); }
-
-void RedisClient::Drop() {
-  if (ctx_) redisFree(ctx_);
-  ctx_ = nullptr;
+RedisClient::~RedisClient() {
+  for (auto& c : pool_) Drop(*c);
 }
 
-absl::Status RedisClient::EnsureConnected() {
-  if (ctx_) return absl::OkStatus();
+void RedisClient::Drop(Conn& c) {
+  if (c.ctx) redisFree(c.ctx);
+  c.ctx = nullptr;
+}
+
+absl::Status RedisClient::EnsureConnected(Conn& c) {
+  if (c.ctx) return absl::OkStatus();
   redisContext* ctx = redisConnectWithTimeout(host_.c_str(), port_, ToTimeval(config_.connect_timeout));
   if (ctx == nullptr || ctx->err) {
     std::string why = ctx ? ctx->errstr : "out of memory";
@@ -105,16 +118,16 @@ absl::Status RedisClient::EnsureConnected() {
     return absl::UnavailableError(absl::StrCat("redis ", host_, ":", port_, ": ", why));
   }
   redisSetTimeout(ctx, ToTimeval(config_.command_timeout));
-  ctx_ = ctx;
+  c.ctx = ctx;
   if (db_ != 0) {
-    auto r = PipelineLocked({{"SELECT", std::to_string(db_)}});
+    auto r = PipelineLocked(c, {{"SELECT", std::to_string(db_)}});
     if (!r.ok()) return r.status();
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Reply>> RedisClient::PipelineLocked(
-    const std::vector<std::vector<std::string>>& cmds) {
+    Conn& c, const std::vector<std::vector<std::string>>& cmds) {
   for (const auto& cmd : cmds) {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
@@ -122,7 +135,7 @@ absl::StatusOr<std::vector<Reply>> RedisClient::PipelineLocked(
       argv.push_back(a.data());
       lens.push_back(a.size());
     }
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
+    if (redisAppendCommandArgv(c.ctx, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
         REDIS_OK) {
       return absl::InternalError("redis: cannot append command");
     }
@@ -131,9 +144,9 @@ absl::StatusOr<std::vector<Reply>> RedisClient::PipelineLocked(
   out.reserve(cmds.size());
   for (size_t i = 0; i < cmds.size(); ++i) {
     void* raw = nullptr;
-    if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
-      std::string why = ctx_->errstr[0] ? ctx_->errstr : "connection lost";
-      Drop();
+    if (redisGetReply(c.ctx, &raw) != REDIS_OK || raw == nullptr) {
+      std::string why = c.ctx->errstr[0] ? c.ctx->errstr : "connection lost";
+      Drop(c);
       return absl::UnavailableError(absl::StrCat("redis: ", why));
     }
     out.push_back(Convert(static_cast<redisReply*>(raw)));
@@ -144,18 +157,34 @@ absl::StatusOr<std::vector<Reply>> RedisClient::PipelineLocked(
 
 absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(
     const std::vector<std::vector<std::string>>& cmds) {
-  std::lock_guard<std::mutex> lock(mu_);
   auto start = std::chrono::steady_clock::now();
+  // A free connection if there is one, else wait for one (round robin).
+  const size_t n = pool_.size();
+  const size_t first = next_.fetch_add(1, std::memory_order_relaxed);
+  Conn* conn = nullptr;
+  std::unique_lock<std::mutex> lock;
+  for (size_t i = 0; i < n && conn == nullptr; ++i) {
+    Conn& c = *pool_[(first + i) % n];
+    std::unique_lock<std::mutex> l(c.mu, std::try_to_lock);
+    if (l.owns_lock()) {
+      lock = std::move(l);
+      conn = &c;
+    }
+  }
+  if (conn == nullptr) {
+    conn = pool_[first % n].get();
+    lock = std::unique_lock<std::mutex>(conn->mu);
+  }
   absl::StatusOr<std::vector<Reply>> result;
   // One reconnect: a server restart or an idle connection closed by the server is not an error
   // the caller should see. A command may then run twice; callers keep their writes idempotent.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    absl::Status s = EnsureConnected();
+    absl::Status s = EnsureConnected(*conn);
     if (!s.ok()) {
       result = s;
       continue;
     }
-    result = PipelineLocked(cmds);
+    result = PipelineLocked(*conn, cmds);
     if (result.ok() || result.status().code() != absl::StatusCode::kUnavailable) break;
     errors_->With({"io"}).Inc();
   }

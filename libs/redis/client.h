@@ -1,7 +1,10 @@
 // RedisClient: hiredis (synchronous) with connect and command timeouts, one reconnect on a
-// broken connection, pipelining and Lua scripts. Thread-safe: calls are serialised per client.
+// broken connection, pipelining and Lua scripts. Thread-safe: a small pool of connections, each
+// used by one call at a time; a call takes a free one and waits only when all are busy. One call
+// (a command, a pipeline, a script) always runs on one connection.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -29,6 +32,9 @@ struct RedisConfig {
   std::string url = "redis://127.0.0.1:6379";  // redis://host:port[/db]
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_timeout{2000};
+  // Connections opened lazily, at most this many. The environment variable TEKSIN_REDIS_POOL_SIZE
+  // (1..64) overrides it.
+  int pool_size = 4;
 };
 
 // A Lua script, sent once and then called by its SHA-1.
@@ -58,18 +64,22 @@ class RedisClient {
   absl::Status Ping();
 
  private:
+  struct Conn {
+    std::mutex mu;
+    redisContext* ctx = nullptr;
+  };
   RedisClient() = default;
-  absl::Status EnsureConnected();
+  absl::Status EnsureConnected(Conn& c);
   absl::StatusOr<std::vector<Reply>> PipelineLocked(
-      const std::vector<std::vector<std::string>>& cmds);
-  void Drop();
+      Conn& c, const std::vector<std::vector<std::string>>& cmds);
+  void Drop(Conn& c);
 
   RedisConfig config_;
   std::string host_;
   int port_ = 6379;
   int db_ = 0;
-  std::mutex mu_;
-  redisContext* ctx_ = nullptr;
+  std::vector<std::unique_ptr<Conn>> pool_;
+  std::atomic<size_t> next_{0};
   metrics::Family<metrics::Counter>* errors_ = nullptr;
   metrics::Family<metrics::Histogram>* latency_ = nullptr;
 };

@@ -170,6 +170,104 @@ TEST_F(KafkaTest, TransientFailuresAreRetriedAndPoisonGoesToTheDeadLetterTopic) 
   EXPECT_NE(text.find("dead_letters_total{topic=\"" + topic_ + "\"} 2"), std::string::npos) << text;
 }
 
+// Reads every record of a topic from the beginning until `want` arrived (or 60 s passed).
+std::vector<std::string> ReadKeys(const std::string& brokers, const std::string& topic, size_t want) {
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", brokers, err);
+  conf->set("group.id", UniquePrefix("read"), err);
+  conf->set("auto.offset.reset", "earliest", err);
+  std::unique_ptr<RdKafka::KafkaConsumer> raw(RdKafka::KafkaConsumer::create(conf.get(), err));
+  std::vector<std::string> keys;
+  if (!raw) return keys;
+  raw->subscribe({topic});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (keys.size() < want && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<RdKafka::Message> m(raw->consume(200));
+    if (m->err() == RdKafka::ERR_NO_ERROR && m->key()) keys.push_back(*m->key());
+  }
+  raw->close();
+  return keys;
+}
+
+TEST_F(KafkaTest, InsideDeferredAcksPublishReturnsAndTheBatchIsAcknowledgedLater) {
+  std::vector<std::shared_ptr<kafka::AckBatch>> acks;
+  {
+    kafka::DeferredAcks scope;
+    ASSERT_TRUE(publisher_->PublishOne({topic_, "d-1", Contact("d-1")}).ok());
+    ASSERT_TRUE(publisher_->Publish({{topic_, "d-2", Contact("d-2")}, {topic_, "d-3", Contact("d-3")}}).ok());
+    acks = scope.Take();
+  }
+  ASSERT_EQ(acks.size(), 2u);
+  for (auto& b : acks) {
+    ASSERT_TRUE(b->WaitFor(std::chrono::seconds(60)));
+    EXPECT_EQ(b->Error(), "");
+  }
+  // Outside a scope Publish waits again: nothing is collected.
+  EXPECT_EQ(kafka::DeferredAcks::Current(), nullptr);
+  EXPECT_TRUE(publisher_->PublishOne({topic_, "d-4", Contact("d-4")}).ok());
+}
+
+TEST_F(KafkaTest, HandlersDoNotWaitForAcknowledgementsButOffsetsDo) {
+  // A handler that forwards every event, as intake and routing do: with a window of in-flight
+  // events it does not wait for each acknowledgement, and the committed offsets still cover
+  // only events whose forwards were acknowledged.
+  const std::string out = topic_ + ".out";
+  ASSERT_TRUE(kafka::EnsureTopics(infra_.kafka_brokers, {{out, 4, -1}}).ok());
+  PublishN(0, 300);
+  std::string group = UniquePrefix("grp") + "g003";
+  Collector forward;
+  forward.on_event = [&](const events::ConsumedEvent& e) {
+    return publisher_->PublishOne({out, e.envelope.event_id(), e.envelope});
+  };
+  auto c1 = Consumer(group);
+  std::thread t1([&] { EXPECT_TRUE(c1->Run(forward).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return forward.size() >= 300; }, std::chrono::seconds(60)));
+  c1->Stop();
+  t1.join();
+  std::vector<std::string> keys = ReadKeys(infra_.kafka_brokers, out, 300);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 300u);
+  // Everything was committed on stop: the group continues with new events only.
+  PublishN(300, 305);
+  Collector second;
+  auto c2 = Consumer(group);
+  std::thread t2([&] { EXPECT_TRUE(c2->Run(second).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return second.size() >= 5; }, std::chrono::seconds(60)));
+  c2->Stop();
+  t2.join();
+  for (const auto& id : second.ids) EXPECT_GE(std::stoi(id.substr(3)), 300) << id;
+}
+
+TEST_F(KafkaTest, AForwardThatIsNotAcknowledgedRewindsThePartitionAndIsHandledAgain) {
+  // The first forward of ev-1 goes to a topic that does not exist (the broker does not create
+  // topics), so its delivery fails after the producer's timeout; the handler had already returned
+  // OK. The consumer must not commit ev-1: it seeks back and handles it again.
+  metrics::Registry reg;
+  kafka::ProducerConfig pc{infra_.kafka_brokers, "test-failing", 1, 1500};
+  auto failing = kafka::KafkaEventPublisher::Create(pc, reg, "failing");
+  ASSERT_TRUE(failing.ok());
+  const std::string out = topic_ + ".fwd";
+  ASSERT_TRUE(kafka::EnsureTopics(infra_.kafka_brokers, {{out, 4, -1}}).ok());
+  PublishN(0, 3);
+  std::atomic<int> ev1_calls{0};
+  Collector forward;
+  forward.on_event = [&](const events::ConsumedEvent& e) {
+    bool first_ev1 = e.envelope.event_id() == "ev-1" && ev1_calls.fetch_add(1) == 0;
+    return (*failing)->PublishOne({first_ev1 ? topic_ + ".missing" : out, e.envelope.event_id(), e.envelope});
+  };
+  auto c = Consumer(UniquePrefix("grp") + "g004");
+  std::thread t([&] { EXPECT_TRUE(c->Run(forward).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return ev1_calls.load() >= 2; }, std::chrono::seconds(90)));
+  std::vector<std::string> keys = ReadKeys(infra_.kafka_brokers, out, 3);
+  c->Stop();
+  t.join();
+  std::set<std::string> got(keys.begin(), keys.end());
+  EXPECT_TRUE(got.count("ev-1")) << "ev-1 was not forwarded after the rewind";
+  EXPECT_EQ(got.size(), 3u);
+  std::string text = registry_.Render();
+  EXPECT_NE(text.find("consumer_rewinds_total{topic=\"" + topic_ + "\"}"), std::string::npos) << text;
+}
+
 TEST_F(KafkaTest, PublishingToAnAbsentBrokerFailsClearly) {
   metrics::Registry reg;
   kafka::ProducerConfig pc{"127.0.0.1:1", "nobody", 1, 2000};

@@ -1,4 +1,6 @@
 // The Redis layer and the Redis read models against a real redis-server.
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "analytics/redis_counts_store.h"
 #include "channel_open311/redis_request_store.h"
@@ -50,7 +52,15 @@ TEST_F(RedisTest, CommandsPipelinesAndScripts) {
 }
 
 TEST_F(RedisTest, KilledConnectionIsReopened) {
-  auto id = client_->Command({"CLIENT", "ID"});
+  // One connection, so that the next call meets the killed one.
+  redis::RedisConfig one;
+  one.url = infra_.redis_url;
+  one.pool_size = 1;
+  metrics::Registry reg;
+  auto single = redis::RedisClient::Create(one, &reg, "test");
+  ASSERT_TRUE(single.ok());
+  auto& client = *single;
+  auto id = client->Command({"CLIENT", "ID"});
   ASSERT_TRUE(id.ok());
   // Another connection kills ours, as a server restart or a proxy would.
   redis::RedisConfig rc;
@@ -58,9 +68,33 @@ TEST_F(RedisTest, KilledConnectionIsReopened) {
   auto other = redis::RedisClient::Create(rc, nullptr, "other");
   ASSERT_TRUE(other.ok());
   ASSERT_TRUE((*other)->Command({"CLIENT", "KILL", "ID", std::to_string(id->integer)}).ok());
-  auto again = client_->Command({"PING"});
+  auto again = client->Command({"PING"});
   EXPECT_TRUE(again.ok()) << again.status();
-  EXPECT_NE(registry_.Render().find("teksin_test_redis_errors_total{kind=\"io\"} 1"), std::string::npos);
+  EXPECT_NE(reg.Render().find("teksin_test_redis_errors_total{kind=\"io\"} 1"), std::string::npos);
+}
+
+TEST_F(RedisTest, ConcurrentCallsUseSeveralConnections) {
+  // A call blocked on the server (BLPOP, 1.5 s at most, within the 2 s command timeout) holds
+  // one connection; another thread's LPUSH through the same client must not queue behind it, so
+  // the BLPOP receives the value instead of timing out empty.
+  const std::string key = prefix_ + ":queue";
+  absl::StatusOr<redis::Reply> popped;
+  std::thread blocked([&] { popped = client_->Command({"BLPOP", key, "1.5"}); });
+  redis::RedisConfig rc;
+  rc.url = infra_.redis_url;
+  auto observer = redis::RedisClient::Create(rc, nullptr, "observer");
+  ASSERT_TRUE(observer.ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    auto list = (*observer)->Command({"CLIENT", "LIST"});
+    return list.ok() && list->str.find("cmd=blpop") != std::string::npos;
+  }, std::chrono::seconds(10)));
+  auto pushed = client_->Command({"LPUSH", key, "x"});
+  blocked.join();
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  ASSERT_TRUE(popped.ok()) << popped.status();
+  ASSERT_EQ(popped->type, redis::Reply::Type::kArray);
+  ASSERT_EQ(popped->elements.size(), 2u);
+  EXPECT_EQ(popped->elements[1].str, "x");
 }
 
 TEST_F(RedisTest, UnreachableServerFailsWithinTheTimeout) {
