@@ -258,8 +258,9 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
     h->set_rule(emergency->rule);
     h->set_handed_to(emergency->handed_to);
     events::StampType(handoff);
-    if (auto s = publisher_.PublishOne(
-            {topics_.IntakeEmergencies(), c.case_id(), std::move(handoff)});
+    events::EventPublisher& hp =
+        options_.handoff_publisher != nullptr ? *options_.handoff_publisher : publisher_;
+    if (auto s = hp.PublishOne({topics_.IntakeEmergencies(), c.case_id(), std::move(handoff)});
         !s.ok()) {
       return s;
     }

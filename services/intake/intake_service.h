@@ -25,6 +25,10 @@ struct IntakeOptions {
   const CaseClassifier* classifier = nullptr;
   const EmergencyRules* emergencies = nullptr;
   LinkStore* links = nullptr;
+  // Publishes the EmergencyHandoff; must return only once the broker acknowledged it (in
+  // production a publisher that waits even inside the consumer's deferred-ack scope). Null: the
+  // main publisher.
+  events::EventPublisher* handoff_publisher = nullptr;
   double duplicate_radius_m = 150;
   absl::Duration duplicate_window = absl::Hours(72);
   absl::Duration decision_ttl = absl::Hours(24 * 14);

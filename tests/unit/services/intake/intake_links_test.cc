@@ -221,6 +221,39 @@ TEST_F(IntakeLinksTest, AnEmergencyIsHandedOffFirstAndNeverLinkedAway) {
             std::string::npos);
 }
 
+TEST_F(IntakeLinksTest, AHandOffThatIsNotAcknowledgedRegistersNothing) {
+  class Refusing : public events::EventPublisher {
+   public:
+    absl::Status Publish(std::vector<events::OutgoingEvent>) override {
+      ++calls;
+      return absl::UnavailableError("broker down");
+    }
+    int calls = 0;
+  } refusing;
+  options_.handoff_publisher = &refusing;
+  IntakeService service(teksin::testing::RealCatalogue(), teksin::testing::RealDistricts(),
+                        topics_, publisher_, clock_, registry_, options_);
+  auto s = service.Handle(Consumed(
+      kContacts, ContactReceivedEnv("e1", clock_.Now(),
+                                    Contact("c1", "a", "yol-sokak", kTarsusCentre.lat,
+                                            kTarsusCentre.lon, "Binada yangın var"))));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);  // retried: the hand-off comes first
+  EXPECT_EQ(refusing.calls, 1);
+  EXPECT_TRUE(publisher_.All().empty());
+  // With a working hand-off publisher the hand-off goes there, the case to the main one.
+  events::InMemoryEventPublisher handoffs;
+  options_.handoff_publisher = &handoffs;
+  IntakeService ok(teksin::testing::RealCatalogue(), teksin::testing::RealDistricts(), topics_,
+                   publisher_, clock_, registry_, options_);
+  ASSERT_OK(ok.Handle(Consumed(
+      kContacts, ContactReceivedEnv("e1", clock_.Now(),
+                                    Contact("c1", "a", "yol-sokak", kTarsusCentre.lat,
+                                            kTarsusCentre.lon, "Binada yangın var")))));
+  EXPECT_THAT(handoffs.Published(kEmergencies), SizeIs(1));
+  EXPECT_THAT(publisher_.Published(kCases), SizeIs(1));
+  EXPECT_TRUE(publisher_.Published(kEmergencies).empty());
+}
+
 TEST_F(IntakeLinksTest, StoreFailureIsTransientAndPublishesNothing) {
   class DownStore : public InMemoryLinkStore {
     absl::StatusOr<std::optional<LinkDecision>> GetDecision(const std::string&) override {
