@@ -87,7 +87,11 @@ pids=()
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill -TERM "${p}" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "${p}" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in {1..100}; do kill -0 "${p}" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "${p}" 2>/dev/null || true  # still there after 10 s
+    wait "${p}" 2>/dev/null || true
+  done
   env "${bench_env[@]}" bash "${TEKSIN_ROOT}/deploy/suite.sh" stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT

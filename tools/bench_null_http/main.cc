@@ -4,6 +4,7 @@
 // second port, also a gRPC server (the services' gRPC library) whose CallCenterService.LogContact
 // answers a fixed response.
 //   bench_null_http PORT [GRPC_PORT]
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -61,6 +62,6 @@ int main(int argc, char** argv) {
     std::cerr << "cannot listen on 127.0.0.1:" << argv[1] << "\n";
     return 1;
   }
-  if (grpc_server) grpc_server->Shutdown();
+  if (grpc_server) grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;
 }
