@@ -8,9 +8,11 @@
 
 namespace teksin::metrics {
 
-HttpServer::HttpServer(std::string service, Registry& registry)
+HttpServer::HttpServer(std::string service, Registry& registry, int threads)
     : service_(std::move(service)), registry_(registry),
       server_(std::make_unique<httplib::Server>()) {
+  const size_t pool = threads > 0 ? static_cast<size_t>(threads) : 1;
+  server_->new_task_queue = [pool] { return new httplib::ThreadPool(pool); };
   requests_ = &registry_.AddCounter(
       absl::StrCat("teksin_", service_, "_http_requests_total"),
       "HTTP requests answered, by route pattern and status class", {"method", "route", "code"});

@@ -23,7 +23,9 @@ class HttpServer {
   // A health check answers OK or says what is wrong; /healthz runs them all.
   using HealthCheck = std::function<absl::Status()>;
 
-  HttpServer(std::string service, Registry& registry);
+  // `threads`: requests served at once. Handlers that wait (a channel waits for Kafka's
+  // acknowledgement before it answers) hold a thread each, so the pool is larger than the cores.
+  HttpServer(std::string service, Registry& registry, int threads = 64);
   ~HttpServer();
 
   httplib::Server& server() { return *server_; }

@@ -33,7 +33,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const std::string& serv
   rt->http_port_ = static_cast<int>(env.Int(env_prefix + "_HTTP_PORT", default_http_port, 0, 65535));
   common::InitLogging(service, rt->config_.log_level);
   rt->topics_ = events::Topics(rt->config_.topic_prefix);
-  rt->http_ = std::make_unique<metrics::HttpServer>(service, rt->registry_);
+  const int http_threads = static_cast<int>(env.Int("TEKSIN_HTTP_THREADS", 64, 1, 1024));
+  rt->http_ = std::make_unique<metrics::HttpServer>(service, rt->registry_, http_threads);
   auto& up = rt->registry_.AddGauge(absl::StrCat("teksin_", service, "_up"),
                                     "1 while the service runs", {"instance"});
   up.With({rt->config_.instance_id}).Set(1);
