@@ -200,6 +200,9 @@ int main(int argc, char** argv) {
                                                           o.callcenter_share * 100, o.callcenter).c_str(),
               o.threads);
   std::atomic<int> next{0}, accepted{0}, refused{0}, failed{0}, outside{0};
+  // One key per contact of this run: a later run on the same suite sends other contacts under the
+  // same indices, and the call centre rightly refuses a key reused for a different contact.
+  const int64_t run_id = absl::ToUnixMillis(absl::Now());
   std::atomic<int> cc_cases{0}, cc_on_spot{0}, cc_transferred{0};
   std::mutex print_mu;
   std::vector<std::thread> threads;
@@ -220,7 +223,7 @@ int main(int argc, char** argv) {
         if (cc && unit(rng) < o.callcenter_share) {
           // An operator (or a desk clerk) logs the contact: many are answered on the spot.
           v1::LogContactRequest req;
-          req.set_idempotency_key(absl::StrCat("demo-", o.seed, "-", i));
+          req.set_idempotency_key(absl::StrCat("demo-", run_id, "-", i));
           double roll = unit(rng);
           v1::ContactOutcome outcome = roll < 0.35   ? v1::CONTACT_OUTCOME_ANSWERED_ON_SPOT
                                        : roll < 0.40 ? v1::CONTACT_OUTCOME_TRANSFERRED
