@@ -67,14 +67,8 @@ absl::StatusOr<bool> DeadlineWatch::Send(const StoredTask& t, v1::DeadlineAlertK
   if (!*claimed) return false;  // sent already, or another instance is sending it
 
   const v1::Case& c = t.assigned.case_();
-  events::EnvelopeMeta meta;
-  meta.event_id = common::DerivedId(task_id, absl::StrCat("deadline-", KindName(kind)));
-  meta.source = "department_worker";
-  meta.correlation_id = c.case_id();
-  meta.causation_id = task_id;
-  meta.partition_key = c.case_id();
-  meta.occurred_at = now;
-  v1::Envelope env = events::NewEnvelope(meta);
+  v1::Envelope env = TaskEnvelope(
+      common::DerivedId(task_id, absl::StrCat("deadline-", KindName(kind))), task_id, c, now);
   auto* a = env.mutable_deadline_alert();
   a->set_task_id(task_id);
   a->set_case_id(c.case_id());

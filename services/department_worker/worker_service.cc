@@ -77,6 +77,18 @@ v1::Task ToTask(const StoredTask& t) {
   return out;
 }
 
+v1::Envelope TaskEnvelope(const std::string& event_id, const std::string& task_id,
+                          const v1::Case& c, absl::Time at) {
+  events::EnvelopeMeta meta;
+  meta.event_id = event_id;
+  meta.source = "department_worker";
+  meta.correlation_id = c.case_id();
+  meta.causation_id = task_id;
+  meta.partition_key = c.case_id();
+  meta.occurred_at = at;
+  return events::NewEnvelope(meta);
+}
+
 v1::TaskHistoryEntry HistoryOf(const v1::Envelope& e) {
   v1::TaskHistoryEntry h;
   h.set_event_id(e.event_id());
@@ -293,15 +305,8 @@ absl::StatusOr<v1::Task> WorkerService::Transition(const std::string& task_id,
   const int64_t seq = retry ? t.seq : t.seq + 1;
   const absl::Time now = clock_.Now();
   const v1::Case& c = t.assigned.case_();
-  events::EnvelopeMeta meta;
   // One event id per transition of a task: a retried call publishes the same event again.
-  meta.event_id = EventIdFor(task_id, to, seq);
-  meta.source = "department_worker";
-  meta.correlation_id = c.case_id();
-  meta.causation_id = task_id;
-  meta.partition_key = c.case_id();
-  meta.occurred_at = now;
-  v1::Envelope env = events::NewEnvelope(meta);
+  v1::Envelope env = TaskEnvelope(EventIdFor(task_id, to, seq), task_id, c, now);
   auto* ch = env.mutable_task_status_changed();
   ch->set_task_id(task_id);
   ch->set_case_id(c.case_id());
@@ -323,7 +328,7 @@ absl::StatusOr<v1::Task> WorkerService::Transition(const std::string& task_id,
   *h->mutable_at() = common::ToProto(now);
   h->set_actor(staff_id);
   h->set_reason(change.reason);
-  h->set_event_id(meta.event_id);
+  h->set_event_id(env.event_id());
   events::StampType(env);
   v1::TaskHistoryEntry entry = HistoryOf(env);
 
@@ -365,17 +370,12 @@ absl::StatusOr<v1::Task> WorkerService::AddNote(const std::string& task_id,
   auto loaded = Load(task_id);
   if (!loaded.ok()) return loaded.status();
   const v1::Case& c = loaded->assigned.case_();
-  events::EnvelopeMeta meta;
   // The same note from the same member of staff is the same event: a retried call republishes
   // it, a different note is a new one.
-  meta.event_id = common::DerivedId(
-      task_id, absl::StrCat("note/", staff_id, "/", visible_to_citizen ? "citizen/" : "internal/", note));
-  meta.source = "department_worker";
-  meta.correlation_id = c.case_id();
-  meta.causation_id = task_id;
-  meta.partition_key = c.case_id();
-  meta.occurred_at = clock_.Now();
-  v1::Envelope env = events::NewEnvelope(meta);
+  v1::Envelope env = TaskEnvelope(
+      common::DerivedId(task_id, absl::StrCat("note/", staff_id, "/",
+                                              visible_to_citizen ? "citizen/" : "internal/", note)),
+      task_id, c, clock_.Now());
   auto* n = env.mutable_task_note_added();
   n->set_task_id(task_id);
   n->set_case_id(c.case_id());

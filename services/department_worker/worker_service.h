@@ -66,5 +66,9 @@ class WorkerService : public events::EventHandler {
 v1::Task ToTask(const StoredTask& t);
 // The history line an event adds to its task (kind "status", "note" or "alert").
 v1::TaskHistoryEntry HistoryOf(const v1::Envelope& e);
+// The header of every event a worker publishes about a task of case `c` (keyed by the case id,
+// caused by the task); the caller sets the payload and stamps its type.
+v1::Envelope TaskEnvelope(const std::string& event_id, const std::string& task_id,
+                          const v1::Case& c, absl::Time at);
 
 }  // namespace teksin::department_worker
