@@ -19,7 +19,7 @@ done
 
 bash "${TEKSIN_ROOT}/deploy/setup.sh"
 bash "${TEKSIN_ROOT}/deploy/build.sh" channel_open311 channel_callcenter channel_whatsapp intake routing \
-  department_worker analytics notifier teksin_admin teksin_demo
+  department_worker analytics notifier teksin_admin teksin_demo classify
 bash "${TEKSIN_ROOT}/deploy/suite.sh" start
 
 SUITE_ENV="${TEKSIN_STATE_DIR}/suite/suite.env"
