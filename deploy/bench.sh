@@ -69,8 +69,7 @@ if [[ "${skip_wrk}" == 0 && "$(dpkg-query -W -f='${Status}' wrk 2>/dev/null || t
 fi
 info "building"
 targets=(routing intake analytics department_worker channel_open311 channel_callcenter channel_whatsapp
-  teksin_admin classify teksin_loadgen bench_null_http bench_null_pipeline)
-[[ -d "${TEKSIN_ROOT}/services/notifier" ]] && targets+=(notifier)
+  notifier teksin_admin classify teksin_loadgen bench_null_http bench_null_pipeline)
 bash "${TEKSIN_ROOT}/deploy/build.sh" "${targets[@]}" >/dev/null
 
 # The dedicated suite: its own state folder (Kafka jars shared with the main one), limits raised so
