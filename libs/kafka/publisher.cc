@@ -115,7 +115,8 @@ KafkaEventPublisher::~KafkaEventPublisher() {
   if (poller_.joinable()) poller_.join();
 }
 
-absl::Status KafkaEventPublisher::Publish(std::vector<events::OutgoingEvent> events) {
+absl::StatusOr<std::vector<KafkaEventPublisher::Record>> KafkaEventPublisher::Serialise(
+    std::vector<events::OutgoingEvent> events) {
   std::vector<Record> records;
   records.reserve(events.size());
   for (auto& e : events) {
@@ -125,7 +126,19 @@ absl::Status KafkaEventPublisher::Publish(std::vector<events::OutgoingEvent> eve
     }
     records.push_back(std::move(r));
   }
-  return ProduceAndWait(records);
+  return records;
+}
+
+absl::Status KafkaEventPublisher::Publish(std::vector<events::OutgoingEvent> events) {
+  auto records = Serialise(std::move(events));
+  if (!records.ok()) return records.status();
+  return ProduceAndWait(*records);
+}
+
+absl::Status KafkaEventPublisher::PublishAcknowledged(std::vector<events::OutgoingEvent> events) {
+  auto records = Serialise(std::move(events));
+  if (!records.ok()) return records.status();
+  return ProduceAndWait(*records, /*may_defer=*/false);
 }
 
 absl::Status KafkaEventPublisher::PublishRaw(const std::string& topic, const std::string& key,
@@ -133,7 +146,8 @@ absl::Status KafkaEventPublisher::PublishRaw(const std::string& topic, const std
   return ProduceAndWait({Record{topic, key, value}});
 }
 
-absl::Status KafkaEventPublisher::ProduceAndWait(const std::vector<Record>& records) {
+absl::Status KafkaEventPublisher::ProduceAndWait(const std::vector<Record>& records,
+                                                  bool may_defer) {
   if (records.empty()) return absl::OkStatus();
   auto batch = std::make_shared<AckBatch>();
   batch->start_ = std::chrono::steady_clock::now();
@@ -164,7 +178,8 @@ absl::Status KafkaEventPublisher::ProduceAndWait(const std::vector<Record>& reco
     std::lock_guard<std::mutex> lock(batch->mu_);
     batch->remaining_ -= (records.size() - queued);
   }
-  if (DeferredAcks* deferred = DeferredAcks::Current(); deferred && produce_error.empty()) {
+  if (DeferredAcks* deferred = may_defer ? DeferredAcks::Current() : nullptr;
+      deferred && produce_error.empty()) {
     deferred->batches_.push_back(std::move(batch));
     return absl::OkStatus();
   }

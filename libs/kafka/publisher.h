@@ -75,6 +75,10 @@ class KafkaEventPublisher : public events::EventPublisher {
   ~KafkaEventPublisher() override;
 
   absl::Status Publish(std::vector<events::OutgoingEvent> events) override;
+  // Like Publish, but returns only after the broker acknowledged, even inside a DeferredAcks
+  // scope: for an event that must be on the record before the handler goes on (intake's
+  // emergency hand-off comes before the case's registration).
+  absl::Status PublishAcknowledged(std::vector<events::OutgoingEvent> events);
   // For values that are not envelopes (dead letters).
   absl::Status PublishRaw(const std::string& topic, const std::string& key,
                           const std::string& value);
@@ -86,7 +90,9 @@ class KafkaEventPublisher : public events::EventPublisher {
     std::string topic, key, value;
   };
   KafkaEventPublisher() = default;
-  absl::Status ProduceAndWait(const std::vector<Record>& records);
+  static absl::StatusOr<std::vector<Record>> Serialise(std::vector<events::OutgoingEvent> events);
+  // may_defer: inside a DeferredAcks scope, hand the acknowledgements to the scope.
+  absl::Status ProduceAndWait(const std::vector<Record>& records, bool may_defer = true);
 
   class DeliveryReporter;
   std::unique_ptr<DeliveryReporter> reporter_;
@@ -95,6 +101,18 @@ class KafkaEventPublisher : public events::EventPublisher {
   std::thread poller_;
   metrics::Family<metrics::Counter>* produced_ = nullptr;
   metrics::Family<metrics::Histogram>* ack_latency_ = nullptr;
+};
+
+// An EventPublisher whose every Publish is KafkaEventPublisher::PublishAcknowledged.
+class AcknowledgedPublisher : public events::EventPublisher {
+ public:
+  explicit AcknowledgedPublisher(KafkaEventPublisher& inner) : inner_(inner) {}
+  absl::Status Publish(std::vector<events::OutgoingEvent> events) override {
+    return inner_.PublishAcknowledged(std::move(events));
+  }
+
+ private:
+  KafkaEventPublisher& inner_;
 };
 
 }  // namespace teksin::kafka

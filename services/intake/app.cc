@@ -22,29 +22,6 @@
 namespace teksin::intake {
 namespace {
 
-// Publishes and waits for the broker's acknowledgement even inside the consumer's deferred-ack
-// scope (ADR 0022): the emergency hand-off must be acknowledged before the case is registered.
-class AcknowledgedPublisher : public events::EventPublisher {
- public:
-  explicit AcknowledgedPublisher(kafka::KafkaEventPublisher& inner) : inner_(inner) {}
-  absl::Status Publish(std::vector<events::OutgoingEvent> events) override {
-    kafka::DeferredAcks own;  // nested: collects this call's acknowledgements only
-    if (auto s = inner_.Publish(std::move(events)); !s.ok()) return s;
-    for (const auto& batch : own.Take()) {
-      if (!batch->WaitFor(std::chrono::seconds(60))) {
-        return absl::UnavailableError("kafka: the emergency hand-off was not acknowledged in time");
-      }
-      if (std::string e = batch->Error(); !e.empty()) {
-        return absl::UnavailableError(absl::StrCat("kafka delivery failed: ", e));
-      }
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  kafka::KafkaEventPublisher& inner_;
-};
-
 absl::Duration ReadDuration(common::EnvReader& env, const std::string& name,
                             const std::string& fallback) {
   const std::string s = env.String(name, fallback);
@@ -164,7 +141,9 @@ int Run() {
     redis::RedisClient* client = redis.get();
     rt.http().AddHealthCheck("redis", [client] { return client->Ping(); });
   }
-  AcknowledgedPublisher handoff_publisher(**publisher);
+  // The emergency hand-off must be acknowledged before the case is registered, even inside the
+  // consumer's deferred-ack scope (ADR 0022).
+  kafka::AcknowledgedPublisher handoff_publisher(**publisher);
   options.handoff_publisher = &handoff_publisher;
   IntakeService service(*catalogue, *districts, topics, **publisher, common::SystemClock::Get(),
                         rt.registry(), options);
