@@ -183,9 +183,15 @@ void KafkaEventConsumer::Retire(bool all, bool rewind) {
     }
     if (!done) {
       if (!all && static_cast<int>(in_flight_.size()) < config_.max_in_flight) break;
-      // Every record ends acknowledged or failed within message.timeout.ms.
+      // Every record ends acknowledged or failed within message.timeout.ms; a completion made by
+      // DeferredAcks::Defer is finished by its holder on its own (ADR 0023).
       for (const auto& b : f.acks) {
-        while (!b->WaitFor(std::chrono::milliseconds(200))) {
+        for (int waits = 1; !b->WaitFor(std::chrono::milliseconds(200)); ++waits) {
+          if (waits % 50 == 0) {
+            common::LogWarn("still waiting for an event's completion",
+                            {{"topic", f.topic}, {"partition", f.partition}, {"offset", f.offset},
+                             {"seconds", waits / 5}});
+          }
         }
       }
     }
@@ -199,12 +205,13 @@ void KafkaEventConsumer::Retire(bool all, bool rewind) {
       in_flight_.pop_front();
       continue;
     }
-    // Not acknowledged: handle the event again (its ids are derived, so a record that did get
-    // through is deduplicated downstream), and everything after it on its partition.
+    // Not acknowledged (or its deferred completion failed): handle the event again (its ids are
+    // derived, so a record that did get through is deduplicated downstream), and everything after
+    // it on its partition.
     const std::string topic = f.topic;
     const int32_t partition = f.partition;
     const int64_t offset = f.offset;
-    common::LogWarn("publish not acknowledged; rewinding the partition",
+    common::LogWarn("publish not acknowledged or completion failed; rewinding the partition",
                     {{"topic", topic}, {"partition", partition}, {"offset", offset}, {"error", error}});
     rewinds_->With({topic}).Inc();
     std::erase_if(in_flight_, [&](const InFlight& x) { return x.topic == topic && x.partition == partition; });

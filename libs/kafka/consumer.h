@@ -32,7 +32,8 @@ struct ConsumerConfig {
   // Events whose handler returned but whose published records are not all acknowledged yet; the
   // handler goes on with the next event meanwhile (its Publish calls run in a DeferredAcks
   // scope). Offsets are stored in order as acknowledgements arrive; a failed delivery rewinds
-  // the partition to its event. 1 = wait for every acknowledgement inside the handler. The
+  // the partition to its event. Completions a handler made with DeferredAcks::Defer count the
+  // same way (ADR 0023). 1 = no scope: wait for every acknowledgement inside the handler. The
   // environment variable TEKSIN_KAFKA_MAX_IN_FLIGHT (1..100000) overrides it.
   int max_in_flight = 1000;
 };

@@ -26,6 +26,29 @@ std::string AckBatch::Error() {
   return first_error_;
 }
 
+void AckBatch::Complete(const absl::Status& status) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!external_ || remaining_ == 0) return;
+    if (!status.ok()) {
+      first_error_ = status.message().empty() ? status.ToString() : std::string(status.message());
+    }
+    remaining_ = 0;
+  }
+  cv_.notify_all();
+}
+
+std::shared_ptr<AckBatch> DeferredAcks::Defer() {
+  DeferredAcks* scope = current_deferred;
+  if (scope == nullptr) return nullptr;
+  auto batch = std::make_shared<AckBatch>();
+  batch->external_ = true;
+  batch->remaining_ = 1;
+  batch->start_ = std::chrono::steady_clock::now();
+  scope->batches_.push_back(batch);
+  return batch;
+}
+
 DeferredAcks::DeferredAcks() : previous_(current_deferred) { current_deferred = this; }
 
 DeferredAcks::~DeferredAcks() { current_deferred = previous_; }

@@ -23,15 +23,24 @@ class Producer;
 
 namespace teksin::kafka {
 
-// The acknowledgements of the records of one Publish call.
+// The acknowledgements of the records of one Publish call — or one completion that other code
+// finishes (DeferredAcks::Defer): a handler that hands its event's work to another thread.
 class AckBatch {
  public:
   bool Done();                                     // every record acknowledged or failed
   bool WaitFor(std::chrono::milliseconds timeout);  // true when done
   std::string Error();  // the first delivery error, "" if none (final once Done())
 
+  // Finishes a completion made by DeferredAcks::Defer: OK, or the reason it failed (the consumer
+  // then rewinds the event's partition to the event, as for a record the broker did not
+  // acknowledge). Only the first call counts; later calls and calls on a Publish call's batch
+  // change nothing. Thread-safe.
+  void Complete(const absl::Status& status);
+
  private:
   friend class KafkaEventPublisher;
+  friend class DeferredAcks;
+  bool external_ = false;  // made by Defer: finished by Complete, not by delivery reports
   std::mutex mu_;
   std::condition_variable cv_;
   size_t remaining_ = 0;
@@ -45,6 +54,18 @@ class AckBatch {
 // stores the event's offset only after all its acknowledgements arrived; a failed one rewinds the
 // partition to the event. Scopes nest; code that answers someone after the acknowledgement (the
 // channels' HTTP and gRPC threads) never runs inside one.
+//
+// Completing an event asynchronously (ADR 0023): a handler that wants to do its event's work
+// later, on another thread (e.g. a batcher that writes many events to Redis in one round trip),
+// calls DeferredAcks::Defer() and hands the returned AckBatch to that thread, which calls
+// AckBatch::Complete(OkStatus()) once the work is durable, or Complete(error) if it is not. The
+// consumer treats it like a Publish's acknowledgements: the event's offset is stored only after
+// it is complete (and everything before it), and an error rewinds the partition so the event is
+// handled again (the handler must be idempotent by event id). The window is the consumer's
+// max_in_flight: when it is full, or on stop and revocation, the consumer's thread WAITS for the
+// oldest completion — so whoever holds a completion must finish it on its own, within a short
+// time (a batcher flushes by size and by a few milliseconds' timer, not only when asked), and
+// must never wait for the consumer's thread to do so.
 class DeferredAcks {
  public:
   DeferredAcks();
@@ -54,6 +75,11 @@ class DeferredAcks {
 
   std::vector<std::shared_ptr<AckBatch>> Take() { return std::move(batches_); }
   static DeferredAcks* Current();
+
+  // Inside a scope: a new pending completion, registered in the innermost scope, to be finished
+  // with AckBatch::Complete. Outside a scope (e.g. TEKSIN_KAFKA_MAX_IN_FLIGHT=1, tests, tools):
+  // nullptr, and the caller must do the work before it returns.
+  static std::shared_ptr<AckBatch> Defer();
 
  private:
   friend class KafkaEventPublisher;

@@ -1,5 +1,6 @@
 // The Kafka layer against the real broker: acknowledged publishing, at-least-once consumption
 // with commits only after success, retries, dead letters, and a broker that is not there.
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -266,6 +267,165 @@ TEST_F(KafkaTest, AForwardThatIsNotAcknowledgedRewindsThePartitionAndIsHandledAg
   EXPECT_EQ(got.size(), 3u);
   std::string text = registry_.Render();
   EXPECT_NE(text.find("consumer_rewinds_total{topic=\"" + topic_ + "\"}"), std::string::npos) << text;
+}
+
+// Completions a handler made with DeferredAcks::Defer and hands to another thread (ADR 0023).
+class DeferringHandler : public events::EventHandler {
+ public:
+  absl::Status Handle(const events::ConsumedEvent& e) override {
+    std::shared_ptr<kafka::AckBatch> done = kafka::DeferredAcks::Defer();
+    std::lock_guard<std::mutex> lock(mu);
+    calls.push_back(e.envelope.event_id());
+    if (done == nullptr) {
+      synchronous.push_back(e.envelope.event_id());
+    } else {
+      pending.emplace_back(e.envelope.event_id(), std::move(done));
+    }
+    return absl::OkStatus();
+  }
+  size_t Calls() {
+    std::lock_guard<std::mutex> lock(mu);
+    return calls.size();
+  }
+  std::vector<std::pair<std::string, std::shared_ptr<kafka::AckBatch>>> TakePending() {
+    std::lock_guard<std::mutex> lock(mu);
+    return std::move(pending);
+  }
+  std::mutex mu;
+  std::vector<std::string> calls, synchronous;
+  std::vector<std::pair<std::string, std::shared_ptr<kafka::AckBatch>>> pending;
+};
+
+TEST_F(KafkaTest, DeferredCompletionsHoldTheWindowMoveOffsetsAndAFailureRewinds) {
+  // One partition, so that the order is known.
+  const std::string topic = topic_ + ".deferred";
+  ASSERT_TRUE(kafka::EnsureTopics(infra_.kafka_brokers, {{topic, 1, -1}}).ok());
+  std::vector<events::OutgoingEvent> batch;
+  for (int i = 0; i < 10; ++i) {
+    std::string id = absl::StrCat("ev-", i);
+    batch.push_back({topic, id, Contact(id)});
+  }
+  ASSERT_TRUE(publisher_->Publish(std::move(batch)).ok());
+  const std::string group = UniquePrefix("grp") + "g005";
+  kafka::ConsumerConfig cc;
+  cc.brokers = infra_.kafka_brokers;
+  cc.group_id = group;
+  cc.client_id = "test-deferred";
+  cc.topics = {topic};
+  cc.max_in_flight = 4;
+  auto c = kafka::KafkaEventConsumer::Create(cc, *publisher_, registry_, "test_g005");
+  ASSERT_TRUE(c.ok()) << c.status();
+  DeferringHandler handler;
+  std::thread t([&] { EXPECT_TRUE((*c)->Run(handler).ok()); });
+
+  // Nothing is completed yet: the consumer takes a window's worth of events and then waits for
+  // the oldest completion instead of going on.
+  ASSERT_TRUE(WaitUntil([&] { return handler.Calls() >= 4; }, std::chrono::seconds(60)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(handler.Calls(), 4u);
+
+  // Now a "batcher" thread completes everything it holds, failing ev-1's first completion: the
+  // consumer rewinds the partition to ev-1 and hands it (and what followed) to the handler again.
+  // It keeps completing until the consumer stopped (stop waits for every completion).
+  std::mutex completed_mu;
+  std::set<std::string> completed;
+  bool failed_once = false;
+  std::atomic<bool> consumer_stopped{false};
+  std::thread batcher([&] {
+    while (!consumer_stopped.load()) {
+      for (auto& [id, done] : handler.TakePending()) {
+        std::lock_guard<std::mutex> lock(completed_mu);
+        if (id == "ev-1" && !failed_once) {
+          failed_once = true;
+          done->Complete(absl::UnavailableError("redis is restarting"));
+        } else {
+          done->Complete(absl::OkStatus());
+          completed.insert(id);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  bool all = WaitUntil(
+      [&] {
+        std::lock_guard<std::mutex> lock(completed_mu);
+        return completed.size() >= 10;
+      },
+      std::chrono::seconds(90));
+  (*c)->Stop();
+  t.join();
+  consumer_stopped = true;
+  batcher.join();
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(failed_once);
+  EXPECT_TRUE(handler.synchronous.empty());
+  EXPECT_GE(std::count(handler.calls.begin(), handler.calls.end(), "ev-1"), 2);
+  std::string text = registry_.Render();
+  EXPECT_NE(text.find("consumer_rewinds_total{topic=\"" + topic + "\"} 1"), std::string::npos) << text;
+
+  // Every completed event's offset was committed: the group goes on with new events only.
+  ASSERT_TRUE(publisher_->PublishOne({topic, "ev-10", Contact("ev-10")}).ok());
+  Collector second;
+  auto c2 = kafka::KafkaEventConsumer::Create(cc, *publisher_, registry_, "test_g005");
+  ASSERT_TRUE(c2.ok());
+  std::thread t2([&] { EXPECT_TRUE((*c2)->Run(second).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return second.size() >= 1; }, std::chrono::seconds(60)));
+  (*c2)->Stop();
+  t2.join();
+  EXPECT_EQ(second.ids, std::vector<std::string>{"ev-10"});
+}
+
+TEST_F(KafkaTest, ACompletionThatFailsAtStopLeavesItsEventForTheNextOwner) {
+  const std::string topic = topic_ + ".stopping";
+  ASSERT_TRUE(kafka::EnsureTopics(infra_.kafka_brokers, {{topic, 1, -1}}).ok());
+  ASSERT_TRUE(publisher_->Publish({{topic, "s-0", Contact("s-0")}, {topic, "s-1", Contact("s-1")}}).ok());
+  kafka::ConsumerConfig cc;
+  cc.brokers = infra_.kafka_brokers;
+  cc.group_id = UniquePrefix("grp") + "g006";
+  cc.client_id = "test-deferred";
+  cc.topics = {topic};
+  auto c = kafka::KafkaEventConsumer::Create(cc, *publisher_, registry_, "test_g006");
+  ASSERT_TRUE(c.ok());
+  DeferringHandler handler;
+  std::thread t([&] { EXPECT_TRUE((*c)->Run(handler).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return handler.Calls() >= 2; }, std::chrono::seconds(60)));
+  // s-0 completes; s-1 is still held when the consumer is asked to stop. Stop waits for it, so it
+  // is failed from here (as the analytics batcher does when it is shut down with Redis away).
+  std::vector<std::pair<std::string, std::shared_ptr<kafka::AckBatch>>> held = handler.TakePending();
+  ASSERT_EQ(held.size(), 2u);
+  held[0].second->Complete(absl::OkStatus());
+  (*c)->Stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  held[1].second->Complete(absl::UnavailableError("shutting down"));
+  t.join();
+
+  Collector next;
+  auto c2 = kafka::KafkaEventConsumer::Create(cc, *publisher_, registry_, "test_g006");
+  ASSERT_TRUE(c2.ok());
+  std::thread t2([&] { EXPECT_TRUE((*c2)->Run(next).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return next.size() >= 1; }, std::chrono::seconds(60)));
+  (*c2)->Stop();
+  t2.join();
+  EXPECT_EQ(next.ids, std::vector<std::string>{"s-1"});
+}
+
+TEST_F(KafkaTest, WithAWindowOfOneThereIsNoScopeAndHandlersWorkSynchronously) {
+  PublishN(0, 3);
+  kafka::ConsumerConfig cc;
+  cc.brokers = infra_.kafka_brokers;
+  cc.group_id = UniquePrefix("grp") + "g007";
+  cc.client_id = "test-sync";
+  cc.topics = {topic_};
+  cc.max_in_flight = 1;
+  auto c = kafka::KafkaEventConsumer::Create(cc, *publisher_, registry_, "test_g007");
+  ASSERT_TRUE(c.ok());
+  DeferringHandler handler;
+  std::thread t([&] { EXPECT_TRUE((*c)->Run(handler).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return handler.Calls() >= 3; }, std::chrono::seconds(60)));
+  (*c)->Stop();
+  t.join();
+  EXPECT_EQ(handler.synchronous.size(), handler.calls.size());
+  EXPECT_TRUE(handler.pending.empty());
 }
 
 TEST_F(KafkaTest, PublishingToAnAbsentBrokerFailsClearly) {
