@@ -1,9 +1,13 @@
-// bench_null_http: the reference for HTTP and gRPC benchmarks — the same HTTP library and settings
-// as the services (cpp-httplib, same thread pool, same body limit, TCP_NODELAY), answering POST
-// requests.json with a fixed 201 and doing nothing else (no parsing, no Kafka, no Redis); with a
-// second port, also a gRPC server (the services' gRPC library) whose CallCenterService.LogContact
-// answers a fixed response.
+// bench_null_http: the reference for HTTP and gRPC benchmarks. Its HTTP server is the services' own
+// (metrics::HttpServer, as libs/runtime builds it: the same request thread pool, read from
+// TEKSIN_HTTP_THREADS with the same default, the same body limit, TCP_NODELAY, timeouts,
+// keep-alive settings and per-request metrics), answering POST requests.json with a fixed 201
+// and doing nothing else (no parsing, no Kafka, no Redis); with a second port, also a gRPC server
+// (the services' gRPC library and builder settings) whose CallCenterService.LogContact answers a
+// fixed response.
 //   bench_null_http PORT [GRPC_PORT]
+#include <pthread.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -11,8 +15,11 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
+#include "metrics/http_server.h"
+#include "metrics/registry.h"
 #include "teksin/v1/callcenter_service.grpc.pb.h"
 
 namespace {
@@ -31,37 +38,54 @@ class NullCallCenter final : public teksin::v1::CallCenterService::Service {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2 && argc != 3) {
+  int port = 0, grpc_port = 0;
+  if ((argc != 2 && argc != 3) || !absl::SimpleAtoi(argv[1], &port) ||
+      (argc == 3 && !absl::SimpleAtoi(argv[2], &grpc_port))) {
     std::cerr << "usage: bench_null_http PORT [GRPC_PORT]\n";
     return 2;
   }
+  // The services' pool size (libs/runtime: TEKSIN_HTTP_THREADS, default 64).
+  int threads = 64;
+  if (const char* env = std::getenv("TEKSIN_HTTP_THREADS"); env != nullptr && *env != '\0') {
+    if (!absl::SimpleAtoi(env, &threads) || threads < 1 || threads > 1024) {
+      std::cerr << "TEKSIN_HTTP_THREADS must be a whole number in 1..1024\n";
+      return 2;
+    }
+  }
+  // SIGTERM and SIGINT are taken by sigwait below, on this thread only.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   NullCallCenter null_callcenter;
   std::unique_ptr<grpc::Server> grpc_server;
-  if (argc == 3) {
+  if (grpc_port > 0) {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(std::string("127.0.0.1:") + argv[2], grpc::InsecureServerCredentials());
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(grpc_port), grpc::InsecureServerCredentials());
     builder.RegisterService(&null_callcenter);
     grpc_server = builder.BuildAndStart();
     if (!grpc_server) {
-      std::cerr << "cannot listen on 127.0.0.1:" << argv[2] << "\n";
+      std::cerr << "cannot listen on 127.0.0.1:" << grpc_port << "\n";
       return 1;
     }
   }
-  httplib::Server server;
-  server.set_payload_max_length(1 << 20);
-  server.set_tcp_nodelay(true);
-  server.Post("/open311/v2/requests.json", [](const httplib::Request&, httplib::Response& res) {
+  teksin::metrics::Registry registry;
+  teksin::metrics::HttpServer http("bench_null_http", registry, threads);
+  http.server().Post("/open311/v2/requests.json", [](const httplib::Request&, httplib::Response& res) {
     res.status = 201;
     res.set_content(R"([{"service_request_id":"00000-00000","service_notice":"","account_id":null}])",
                     "application/json; charset=utf-8");
   });
-  static httplib::Server* g = &server;
-  std::signal(SIGTERM, [](int) { g->stop(); });
-  std::signal(SIGINT, [](int) { g->stop(); });
-  if (!server.listen("127.0.0.1", std::atoi(argv[1]))) {
-    std::cerr << "cannot listen on 127.0.0.1:" << argv[1] << "\n";
+  auto bound = http.Start("127.0.0.1", port);
+  if (!bound.ok()) {
+    std::cerr << bound.status() << "\n";
     return 1;
   }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  http.Stop();
   if (grpc_server) grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;
 }

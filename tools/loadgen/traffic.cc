@@ -171,6 +171,13 @@ int64_t Histogram::Percentile(double p) const {
 
 std::optional<int64_t> Matcher::Sent(const std::string& id, int64_t intended_us) {
   if (done_.count(id)) return std::nullopt;
+  if (auto s = early_settled_.find(id); s != early_settled_.end()) {
+    Settle(s->second, intended_us);
+    early_settled_.erase(s);
+    early_.erase(id);
+    done_[id] = true;
+    return std::nullopt;
+  }
   auto it = early_.find(id);
   if (it != early_.end()) {
     int64_t latency = it->second - intended_us;
@@ -187,7 +194,8 @@ std::optional<int64_t> Matcher::Arrived(const std::string& id, int64_t at_us) {
   if (done_.count(id)) return std::nullopt;
   auto it = sent_.find(id);
   if (it == sent_.end()) {
-    early_.emplace(id, at_us);  // keeps the first arrival
+    // Keeps the first arrival, unless a settlement came first.
+    if (!early_settled_.count(id)) early_.emplace(id, at_us);
     return std::nullopt;
   }
   int64_t latency = at_us - it->second;
@@ -195,6 +203,29 @@ std::optional<int64_t> Matcher::Arrived(const std::string& id, int64_t at_us) {
   done_[id] = true;
   ++matched_;
   return latency;
+}
+
+bool Matcher::Settled(const std::string& id, Settlement how) {
+  if (done_.count(id)) return false;
+  auto it = sent_.find(id);
+  if (it == sent_.end()) {
+    // Keeps the first verdict, unless an arrival came first.
+    if (!early_.count(id)) early_settled_.emplace(id, how);
+    return false;
+  }
+  Settle(how, it->second);
+  sent_.erase(it);
+  done_[id] = true;
+  return true;
+}
+
+void Matcher::Settle(Settlement how, int64_t intended_us) {
+  if (how == Settlement::kLinked) {
+    ++linked_;
+  } else {
+    ++rejected_;
+  }
+  settled_intended_.push_back(intended_us);
 }
 
 std::vector<int64_t> RankLatencies(const std::vector<int64_t>& intended_us,

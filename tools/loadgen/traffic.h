@@ -93,9 +93,16 @@ class Histogram {
   long double sum_ = 0;
 };
 
+// What became of an accepted case that rightly never becomes a task: intake linked the contact
+// to a case still open (a repeat of the same citizen's case, or a duplicate of another citizen's
+// case nearby: CaseLinked), or refused it (CaseRejected, e.g. a point outside Mersin).
+enum class Settlement { kLinked, kRejected };
+
 // Pairs each send (by id: a tracking code or an event id) with the moment something proved it
 // arrived, in either order: a task may be consumed before the HTTP answer carrying its tracking
-// code has been read. Times are microseconds from the start of the run.
+// code has been read. A send can instead be settled (see Settlement), also in either order;
+// whichever of an arrival or a settlement comes first decides. Times are microseconds from the
+// start of the run.
 class Matcher {
  public:
   // The send's intended time; returns the latency if its arrival was seen already.
@@ -103,14 +110,26 @@ class Matcher {
   // An arrival; returns the latency if the send is known. Later arrivals of the same id (a
   // redelivery, a second routing) are ignored.
   std::optional<int64_t> Arrived(const std::string& id, int64_t at_us);
-  size_t pending() const { return sent_.size(); }       // sent, not arrived
+  // Intake's verdict that the case will have no task. Returns true if a send of this run was
+  // settled by it now (false for an id not sent yet: remembered until it is; false for an id
+  // already arrived or settled).
+  bool Settled(const std::string& id, Settlement how);
+  size_t pending() const { return sent_.size(); }       // sent, neither arrived nor settled
   size_t unmatched() const { return early_.size(); }    // arrived, never sent by this run
   size_t matched() const { return matched_; }
+  size_t linked() const { return linked_; }
+  size_t rejected() const { return rejected_; }
+  // The intended send times of the settled sends (they are never counted by analytics either).
+  const std::vector<int64_t>& settled_intended() const { return settled_intended_; }
 
  private:
+  void Settle(Settlement how, int64_t intended_us);
+
   std::map<std::string, int64_t> sent_, early_;
+  std::map<std::string, Settlement> early_settled_;
   std::map<std::string, bool> done_;
-  size_t matched_ = 0;
+  size_t matched_ = 0, linked_ = 0, rejected_ = 0;
+  std::vector<int64_t> settled_intended_;
 };
 
 // "Counted by analytics", as ranks: analytics exposes counts, not which case it counted, so the

@@ -176,6 +176,47 @@ TEST(Matcher, PairsSendsAndArrivalsInEitherOrder) {
   EXPECT_EQ(m.unmatched(), 0u);
 }
 
+TEST(Matcher, LinkedAndRejectedCasesAreSettledNotPending) {
+  Matcher m;
+  EXPECT_FALSE(m.Sent("LINKED", 100).has_value());
+  EXPECT_FALSE(m.Sent("REJECTED", 200).has_value());
+  EXPECT_FALSE(m.Sent("ROUTED", 300).has_value());
+  EXPECT_FALSE(m.Sent("LOST", 400).has_value());
+  EXPECT_TRUE(m.Settled("LINKED", Settlement::kLinked));
+  EXPECT_TRUE(m.Settled("REJECTED", Settlement::kRejected));
+  EXPECT_EQ(m.Arrived("ROUTED", 1300), 1000);
+  // A second verdict, or a verdict after the task, changes nothing.
+  EXPECT_FALSE(m.Settled("LINKED", Settlement::kLinked));
+  EXPECT_FALSE(m.Settled("ROUTED", Settlement::kLinked));
+  EXPECT_FALSE(m.Arrived("LINKED", 5000).has_value());
+  EXPECT_EQ(m.linked(), 1u);
+  EXPECT_EQ(m.rejected(), 1u);
+  EXPECT_EQ(m.matched(), 1u);
+  // Only the case that neither arrived nor was settled is a loss.
+  EXPECT_EQ(m.pending(), 1u);
+  EXPECT_EQ(m.settled_intended(), (std::vector<int64_t>{100, 200}));
+}
+
+TEST(Matcher, AVerdictSeenBeforeTheAnswerSettlesTheSendWhenItComes) {
+  Matcher m;
+  // Intake linked the contact before the channel's answer with its tracking code was read.
+  EXPECT_FALSE(m.Settled("EARLY", Settlement::kLinked));
+  EXPECT_EQ(m.linked(), 0u);
+  EXPECT_FALSE(m.Sent("EARLY", 50).has_value());
+  EXPECT_EQ(m.linked(), 1u);
+  EXPECT_EQ(m.pending(), 0u);
+  EXPECT_EQ(m.settled_intended(), (std::vector<int64_t>{50}));
+  // Verdicts about cases this run never sent (an earlier run's backlog) settle nothing.
+  EXPECT_FALSE(m.Settled("OTHER-RUN", Settlement::kRejected));
+  EXPECT_EQ(m.rejected(), 0u);
+  // Whichever comes first decides: a task seen before a (wrong) verdict keeps its latency.
+  EXPECT_FALSE(m.Arrived("TASK-FIRST", 900).has_value());
+  EXPECT_FALSE(m.Settled("TASK-FIRST", Settlement::kLinked));
+  EXPECT_EQ(m.Sent("TASK-FIRST", 400), 500);
+  EXPECT_EQ(m.linked(), 1u);
+  EXPECT_EQ(m.matched(), 1u);
+}
+
 TEST(RankLatencies, TheKthCaseIsCountedWhenTheCountReachesK) {
   std::vector<int64_t> intended{0, 10, 20, 30};
   // baseline 5: the count was 5 before the run.
