@@ -171,39 +171,43 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
   if (options_.emergencies != nullptr) emergency = options_.emergencies->Match(text, c.category());
 
   // Repeat or duplicate: the decision is recorded per contact before anything is published, so
-  // a redelivered contact gets the same answer even after the linked case has closed.
+  // a redelivered contact gets the same answer even after the linked case has closed. A case
+  // registered on its own is indexed as open in the same call (one Redis round trip, ADR 0024).
+  std::optional<OpenCase> open;
+  if (options_.links != nullptr && !c.category().empty()) {
+    open.emplace();
+    open->case_id = c.case_id();
+    open->tracking_code = c.tracking_code();
+    open->citizen_key = c.citizen_key();
+    open->category = c.category();
+    open->has_coordinates = c.location().has_coordinates();
+    open->lat = c.location().lat();
+    open->lon = c.location().lon();
+    open->registered_us = absl::ToUnixMicros(now);
+  }
   LinkDecision link;
-  if (options_.links != nullptr && !emergency && !c.category().empty()) {
-    auto stored = options_.links->GetDecision(in.event_id());
-    if (!stored.ok()) return stored.status();
-    if (stored->has_value()) {
-      link = **stored;
-    } else {
-      LinkDecision decided;
-      if (IsLinkable(c.request_type())) {
-        if (!c.citizen_key().empty()) {
-          auto mine = options_.links->OpenOfCitizen(c.citizen_key(), c.category());
-          if (!mine.ok()) return mine.status();
-          if (mine->has_value() && (*mine)->case_id != c.case_id()) {
-            decided = {LinkKind::kRepeat, (*mine)->case_id, (*mine)->tracking_code, 0};
-          }
-        }
-        if (decided.kind == LinkKind::kNone && c.location().has_coordinates() &&
-            options_.no_duplicate_categories.count(c.category()) == 0) {
-          auto near = options_.links->FirstOpenNear(
-              c.category(), c.location().lat(), c.location().lon(), options_.duplicate_radius_m,
-              absl::ToUnixMicros(now - options_.duplicate_window));
-          if (!near.ok()) return near.status();
-          if (near->has_value() && (*near)->open.case_id != c.case_id()) {
-            decided = {LinkKind::kDuplicate, (*near)->open.case_id, (*near)->open.tracking_code,
-                       (*near)->distance_m};
-          }
-        }
-      }
-      auto recorded = options_.links->PutDecision(in.event_id(), decided, options_.decision_ttl);
-      if (!recorded.ok()) return recorded.status();
-      link = *recorded;
-    }
+  if (open && !emergency) {
+    DecideRequest r;
+    r.contact = in.event_id();
+    r.case_id = c.case_id();
+    r.category = c.category();
+    r.citizen_key = c.citizen_key();
+    const bool linkable = IsLinkable(c.request_type());
+    r.search_repeat = linkable && !c.citizen_key().empty();
+    r.search_place = linkable && c.location().has_coordinates() &&
+                     options_.no_duplicate_categories.count(c.category()) == 0;
+    r.lat = c.location().lat();
+    r.lon = c.location().lon();
+    r.radius_m = options_.duplicate_radius_m;
+    r.since_us = absl::ToUnixMicros(now - options_.duplicate_window);
+    r.ttl = options_.decision_ttl;
+    r.register_open = open;
+    auto decided = options_.links->DecideAndRecord(r);
+    if (!decided.ok()) return decided.status();
+    link = *decided;
+  } else if (open) {
+    // Emergencies are never linked, but later contacts may link to them.
+    if (auto s = options_.links->AddOpen(*open); !s.ok()) return s;
   }
 
   if (link.kind != LinkKind::kNone) {
@@ -233,19 +237,6 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
                                     {"kind", repeat ? "repeat" : "duplicate"},
                                     {"linked_to", link.case_id}});
     return absl::OkStatus();
-  }
-
-  if (options_.links != nullptr && !c.category().empty()) {
-    OpenCase open;
-    open.case_id = c.case_id();
-    open.tracking_code = c.tracking_code();
-    open.citizen_key = c.citizen_key();
-    open.category = c.category();
-    open.has_coordinates = c.location().has_coordinates();
-    open.lat = c.location().lat();
-    open.lon = c.location().lon();
-    open.registered_us = absl::ToUnixMicros(now);
-    if (auto s = options_.links->AddOpen(open); !s.ok()) return s;
   }
 
   if (emergency) {

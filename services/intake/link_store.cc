@@ -14,6 +14,39 @@ double GeoDistanceMeters(double lat1, double lon1, double lat2, double lon2) {
   return 2 * kEarthRadius * std::asin(std::sqrt(a));
 }
 
+absl::StatusOr<LinkDecision> LinkStore::DecideAndRecord(const DecideRequest& r) {
+  LinkDecision link;
+  auto stored = GetDecision(r.contact);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) {
+    link = **stored;
+  } else {
+    LinkDecision decided;
+    if (r.search_repeat && !r.citizen_key.empty()) {
+      auto mine = OpenOfCitizen(r.citizen_key, r.category);
+      if (!mine.ok()) return mine.status();
+      if (mine->has_value() && (*mine)->case_id != r.case_id) {
+        decided = {LinkKind::kRepeat, (*mine)->case_id, (*mine)->tracking_code, 0};
+      }
+    }
+    if (decided.kind == LinkKind::kNone && r.search_place) {
+      auto near = FirstOpenNear(r.category, r.lat, r.lon, r.radius_m, r.since_us);
+      if (!near.ok()) return near.status();
+      if (near->has_value() && (*near)->open.case_id != r.case_id) {
+        decided = {LinkKind::kDuplicate, (*near)->open.case_id, (*near)->open.tracking_code,
+                   (*near)->distance_m};
+      }
+    }
+    auto recorded = PutDecision(r.contact, decided, r.ttl);
+    if (!recorded.ok()) return recorded.status();
+    link = *recorded;
+  }
+  if (link.kind == LinkKind::kNone && r.register_open) {
+    if (auto s = AddOpen(*r.register_open); !s.ok()) return s;
+  }
+  return link;
+}
+
 absl::StatusOr<std::optional<LinkDecision>> InMemoryLinkStore::GetDecision(
     const std::string& contact) {
   std::lock_guard<std::mutex> lock(mu_);

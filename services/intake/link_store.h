@@ -39,6 +39,22 @@ struct NearbyOpen {
   double distance_m = 0;
 };
 
+// Everything intake needs to decide one contact and record the decision (ADR 0013), in one call
+// so that a store can do it in one round trip (ADR 0024).
+struct DecideRequest {
+  std::string contact;   // the contact's event id: the decision is recorded under it
+  std::string case_id;   // the contact's own case, never linked to itself
+  std::string category;
+  std::string citizen_key;  // empty: no repeat search
+  bool search_repeat = false;  // the citizen's open case of the category
+  bool search_place = false;   // an open case of the category near the point
+  double lat = 0, lon = 0, radius_m = 0;
+  int64_t since_us = 0;        // the duplicate window's start
+  absl::Duration ttl;          // how long the decision is kept
+  // Indexed as open (AddOpen) when the recorded decision is kNone: the case is registered.
+  std::optional<OpenCase> register_open;
+};
+
 class LinkStore {
  public:
   virtual ~LinkStore() = default;
@@ -61,6 +77,11 @@ class LinkStore {
   // Indexes a registered case as open; nothing when it was closed already (a replay after the
   // close) or is indexed already.
   virtual absl::Status AddOpen(const OpenCase& open) = 0;
+  // The recorded decision for the contact if there is one; otherwise decides (repeat first, then
+  // duplicate: the earliest open case in the radius and window; never the contact's own case)
+  // and records it. When the decision is kNone, indexes register_open. The default composes the
+  // calls above; RedisLinkStore does it all in one script.
+  virtual absl::StatusOr<LinkDecision> DecideAndRecord(const DecideRequest& request);
   // Resolved or closed: out of the open indexes, remembered as closed.
   virtual absl::Status Close(const std::string& case_id) = 0;
   // Reopened: back into the open indexes (place index with registered_us = at_us); nothing when

@@ -74,6 +74,78 @@ return #old
   return kScript;
 }
 
+// The whole of LinkStore::DecideAndRecord in one call. Case hashes other than the contact's own
+// are named from the prefix inside the script (as Close does: fine on one Redis, not a cluster).
+// KEYS: decision, citizen zset, geo, geot, own case hash
+// ARGV: key prefix, search_repeat, search_place, own case id, lon, lat, radius m, since_us,
+//       ttl seconds, register, then AddScript's ARGV 2..8 (tracking_code, citizen_key, category,
+//       has_coordinates, lat, lon, registered_us)
+// Returns the recorded decision, encoded as Encode() does.
+const redis::Script& DecideScript() {
+  static const redis::Script kScript(R"lua(
+local function open_case(id)
+  local h = redis.call('HMGET', ARGV[1] .. ':case:' .. id, 'tracking_code', 'category',
+    'registered_us', 'closed')
+  if not h[2] or h[4] == '1' then return nil end
+  return h
+end
+local d = redis.call('GET', KEYS[1])
+if not d then
+  d = 'none			0.000'
+  local found = false
+  if ARGV[2] == '1' then
+    for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, 4)) do
+      local h = open_case(id)
+      if h then
+        if id ~= ARGV[4] then
+          d = 'repeat	' .. id .. '	' .. (h[1] or '') .. '	0.000'
+          found = true
+        end
+        break
+      end
+    end
+  end
+  if not found and ARGV[3] == '1' then
+    local since = tonumber(ARGV[8])
+    local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[8])
+    for _, id in ipairs(old) do redis.call('ZREM', KEYS[3], id) end
+    redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[8])
+    local hits = redis.call('GEOSEARCH', KEYS[3], 'FROMLONLAT', ARGV[5], ARGV[6], 'BYRADIUS',
+      ARGV[7], 'm', 'ASC', 'COUNT', '50', 'WITHDIST')
+    local best, best_at, best_code, best_dist
+    for _, e in ipairs(hits) do
+      local dist = tonumber(e[2])
+      if dist then
+        local h = open_case(e[1])
+        if h then
+          local at = tonumber(h[3]) or 0
+          if at >= since and (best == nil or at < best_at) then
+            best, best_at, best_code, best_dist = e[1], at, h[1] or '', dist
+          end
+        end
+      end
+    end
+    if best and best ~= ARGV[4] then
+      d = 'duplicate	' .. best .. '	' .. best_code .. '	' .. string.format('%.3f', best_dist)
+    end
+  end
+  redis.call('SET', KEYS[1], d, 'EX', ARGV[9])
+end
+if ARGV[10] == '1' and string.sub(d, 1, 5) == 'none	' and redis.call('EXISTS', KEYS[5]) == 0 then
+  redis.call('HSET', KEYS[5], 'case_id', ARGV[4], 'tracking_code', ARGV[11], 'citizen_key', ARGV[12],
+    'category', ARGV[13], 'has_coordinates', ARGV[14], 'lat', ARGV[15], 'lon', ARGV[16],
+    'registered_us', ARGV[17], 'closed', '0')
+  if ARGV[12] ~= '' then redis.call('ZADD', KEYS[2], ARGV[17], ARGV[4]) end
+  if ARGV[14] == '1' then
+    redis.call('GEOADD', KEYS[3], ARGV[16], ARGV[15], ARGV[4])
+    redis.call('ZADD', KEYS[4], ARGV[17], ARGV[4])
+  end
+end
+return d
+)lua");
+  return kScript;
+}
+
 std::string Encode(const LinkDecision& d) {
   const char* kind = d.kind == LinkKind::kRepeat      ? "repeat"
                      : d.kind == LinkKind::kDuplicate ? "duplicate"
@@ -212,6 +284,45 @@ absl::Status RedisLinkStore::AddOpen(const OpenCase& o) {
   auto r = redis_.Eval(AddScript(), keys, args);
   if (!r.ok()) return r.status();
   return ErrorReply(*r, "add open case");
+}
+
+absl::StatusOr<LinkDecision> RedisLinkStore::DecideAndRecord(const DecideRequest& r) {
+  if (r.register_open &&
+      (r.register_open->case_id != r.case_id || r.register_open->category != r.category ||
+       r.register_open->citizen_key != r.citizen_key)) {
+    // The script indexes the open case under the request's keys.
+    return LinkStore::DecideAndRecord(r);
+  }
+  std::vector<std::string> keys{absl::StrCat(prefix_, ":decision:", r.contact),
+                                absl::StrCat(prefix_, ":cit:", r.citizen_key, ":", r.category),
+                                absl::StrCat(prefix_, ":geo:", r.category),
+                                absl::StrCat(prefix_, ":geot:", r.category),
+                                absl::StrCat(prefix_, ":case:", r.case_id)};
+  const OpenCase o = r.register_open.value_or(OpenCase{});
+  std::vector<std::string> args{prefix_,
+                                r.search_repeat && !r.citizen_key.empty() ? "1" : "0",
+                                r.search_place ? "1" : "0",
+                                r.case_id,
+                                absl::StrFormat("%.9f", r.lon),
+                                absl::StrFormat("%.9f", r.lat),
+                                absl::StrFormat("%.3f", r.radius_m),
+                                std::to_string(r.since_us),
+                                std::to_string(std::max<int64_t>(1, absl::ToInt64Seconds(r.ttl))),
+                                r.register_open ? "1" : "0",
+                                o.tracking_code,
+                                o.citizen_key,
+                                o.category,
+                                o.has_coordinates ? "1" : "0",
+                                absl::StrFormat("%.9f", o.lat),
+                                absl::StrFormat("%.9f", o.lon),
+                                std::to_string(o.registered_us)};
+  auto reply = redis_.Eval(DecideScript(), keys, args);
+  if (!reply.ok()) return reply.status();
+  if (auto s = ErrorReply(*reply, "decide"); !s.ok()) return s;
+  if (reply->type != redis::Reply::Type::kString) {
+    return absl::InternalError("redis decide: the script returned no decision");
+  }
+  return Decode(reply->str);
 }
 
 absl::Status RedisLinkStore::Close(const std::string& case_id) {

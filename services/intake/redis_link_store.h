@@ -16,6 +16,8 @@ namespace teksin::intake {
 //   geo:<category>                GEO set: open cases with coordinates
 //   geot:<category>               sorted set: the same ids by registered time, to trim geo:<c>
 //                                 to the duplicate window
+// DecideAndRecord is one Lua script (one round trip per contact, ADR 0024): the recorded decision,
+// or the repeat and duplicate searches, the decision's SET and the AddOpen of a registered case.
 // Adding, closing and reopening are Lua scripts, so the hash and the indexes move together and a
 // replayed AddOpen after a close changes nothing. Close and Reopen derive index keys from the
 // hash inside the script (fine on one Redis, not on a cluster).
@@ -35,6 +37,7 @@ class RedisLinkStore : public LinkStore {
                                                           double lon, double radius_m,
                                                           int64_t since_us) override;
   absl::Status AddOpen(const OpenCase& open) override;
+  absl::StatusOr<LinkDecision> DecideAndRecord(const DecideRequest& request) override;
   absl::Status Close(const std::string& case_id) override;
   absl::Status Reopen(const std::string& case_id, int64_t at_us) override;
 

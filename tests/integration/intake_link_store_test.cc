@@ -122,6 +122,85 @@ TEST_P(LinkStoreContract, PlaceIndexByCategoryRadiusAndWindow) {
   EXPECT_EQ((*hit)->open.registered_us, 20 * kHour);
 }
 
+DecideRequest Decide(const std::string& contact, const std::string& case_id,
+                     const std::string& citizen, const std::string& category, double lat,
+                     double lon, int64_t at, int64_t since) {
+  DecideRequest r;
+  r.contact = contact;
+  r.case_id = case_id;
+  r.category = category;
+  r.citizen_key = citizen;
+  r.search_repeat = true;
+  r.search_place = true;
+  r.lat = lat;
+  r.lon = lon;
+  r.radius_m = 150;
+  r.since_us = since;
+  r.ttl = absl::Hours(1);
+  r.register_open = Open(case_id, citizen, category, lat, lon, at);
+  return r;
+}
+
+TEST_P(LinkStoreContract, DecideAndRecordRegistersRepeatsDuplicatesAndKeepsTheFirstAnswer) {
+  // A first contact: nothing open, so it is registered and indexed.
+  auto first = store_->DecideAndRecord(Decide("k1", "c1", "cit-a", "yol-sokak", kLat, kLon,
+                                              1 * kHour, 0));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, LinkDecision{});
+  EXPECT_EQ((*store_->OpenOfCitizen("cit-a", "yol-sokak"))->case_id, "c1");
+  // Its redelivery: the same answer, and c1 is not its own repeat.
+  EXPECT_EQ(*store_->DecideAndRecord(Decide("k1", "c1", "cit-a", "yol-sokak", kLat, kLon,
+                                            1 * kHour, 0)),
+            LinkDecision{});
+  // The same citizen again: a repeat of c1, and c2 is not indexed.
+  auto repeat = store_->DecideAndRecord(Decide("k2", "c2", "cit-a", "yol-sokak",
+                                               kLat + 10 * kDegPer100m, kLon, 2 * kHour, 0));
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_EQ(*repeat, (LinkDecision{LinkKind::kRepeat, "c1", "TC-c1", 0}));
+  // Another citizen 100 m away: a duplicate of c1 (c2 was never indexed).
+  auto dup = store_->DecideAndRecord(Decide("k3", "c3", "cit-b", "yol-sokak",
+                                            kLat + kDegPer100m, kLon, 3 * kHour, 0));
+  ASSERT_TRUE(dup.ok()) << dup.status();
+  EXPECT_EQ(dup->kind, LinkKind::kDuplicate);
+  EXPECT_EQ(dup->case_id, "c1");
+  EXPECT_EQ(dup->tracking_code, "TC-c1");
+  EXPECT_NEAR(dup->distance_m, 100, 2);
+  EXPECT_FALSE(store_->FirstOpenNear("yol-sokak", kLat + 10 * kDegPer100m, kLon, 50, 0)
+                   ->has_value());
+  // Outside the window (since after c1's registration): registered, and indexed.
+  auto late = store_->DecideAndRecord(Decide("k4", "c4", "cit-c", "yol-sokak",
+                                             kLat + kDegPer100m, kLon, 9 * kHour, 5 * kHour));
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(*late, LinkDecision{});
+  EXPECT_EQ((*store_->OpenOfCitizen("cit-c", "yol-sokak"))->case_id, "c4");
+  // Place search off (a personal-need category or no coordinates): not a duplicate.
+  DecideRequest no_place = Decide("k5", "c5", "cit-d", "yol-sokak", kLat + kDegPer100m, kLon,
+                                  10 * kHour, 0);
+  no_place.search_place = false;
+  EXPECT_EQ(*store_->DecideAndRecord(no_place), LinkDecision{});
+  // The duplicate's decision stays after c1 closes; a new contact there links to c4 instead.
+  ASSERT_TRUE(store_->Close("c1").ok());
+  EXPECT_EQ((*store_->DecideAndRecord(Decide("k3", "c3", "cit-b", "yol-sokak",
+                                             kLat + kDegPer100m, kLon, 3 * kHour, 0)))
+                .case_id,
+            "c1");
+  auto after = store_->DecideAndRecord(Decide("k6", "c6", "cit-e", "yol-sokak",
+                                              kLat + kDegPer100m, kLon, 11 * kHour, 0));
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->kind, LinkKind::kDuplicate);
+  EXPECT_EQ(after->case_id, "c4");
+  // Not searching at all (a suggestion): recorded as none and registered.
+  DecideRequest suggestion = Decide("k7", "c7", "cit-a", "yol-sokak", kLat, kLon, 12 * kHour, 0);
+  suggestion.search_repeat = suggestion.search_place = false;
+  EXPECT_EQ(*store_->DecideAndRecord(suggestion), LinkDecision{});
+  EXPECT_EQ(**store_->GetDecision("k7"), LinkDecision{});
+  // A decision recorded by PutDecision is what DecideAndRecord answers.
+  LinkDecision put{LinkKind::kRepeat, "c9", "TC-c9", 0};
+  ASSERT_TRUE(store_->PutDecision("k8", put, absl::Hours(1)).ok());
+  EXPECT_EQ(*store_->DecideAndRecord(Decide("k8", "c8", "cit-z", "agac", kLat, kLon, 0, 0)), put);
+  EXPECT_FALSE(store_->OpenOfCitizen("cit-z", "agac")->has_value()) << "linked: not indexed";
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, LinkStoreContract, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Redis" : "InMemory"; });
 
@@ -143,6 +222,30 @@ TEST(RedisLinkStore, ClosedCasesExpireAndAnUnreachableServerIsTransient) {
   ASSERT_TRUE(store.PutDecision("x", LinkDecision{}, absl::Hours(2)).ok());
   ttl = (*client)->Command({"TTL", prefix + ":intake:decision:x"});
   EXPECT_GT(ttl->integer, 7000);
+
+  // DecideAndRecord is one round trip (ADR 0024), whether it registers, links or replays.
+  metrics::Registry counted;
+  auto one = redis::RedisClient::Create(rc, &counted, "one");
+  ASSERT_TRUE(one.ok());
+  RedisLinkStore single(**one, prefix, absl::Seconds(60));
+  auto round_trips = [&counted] {
+    const std::string text = counted.Render();
+    const std::string name = "teksin_one_redis_command_duration_seconds_count ";
+    auto at = text.find(name);
+    return at == std::string::npos ? -1 : std::stoi(text.substr(at + name.size()));
+  };
+  // (The first call may load the script: EVALSHA, then EVAL.)
+  ASSERT_TRUE(single.DecideAndRecord(Decide("d1", "x1", "a", "yol-sokak", kLat, kLon, 1, 0)).ok());
+  const int base = round_trips();
+  ASSERT_GE(base, 1);
+  auto linked = single.DecideAndRecord(Decide("d2", "x2", "a", "yol-sokak", kLat, kLon, 2, 0));
+  ASSERT_TRUE(linked.ok());
+  EXPECT_EQ(linked->kind, LinkKind::kRepeat);
+  EXPECT_EQ(round_trips(), base + 1);
+  ASSERT_TRUE(single.DecideAndRecord(Decide("d2", "x2", "a", "yol-sokak", kLat, kLon, 2, 0)).ok());
+  EXPECT_EQ(round_trips(), base + 2);
+  ASSERT_TRUE(single.DecideAndRecord(Decide("d3", "x3", "b", "agac", kLat, kLon, 3, 0)).ok());
+  EXPECT_EQ(round_trips(), base + 3);
 
   redis::RedisConfig absent;
   absent.url = absl::StrCat("redis://127.0.0.1:", testing::FreePort());
