@@ -66,6 +66,8 @@ int Run() {
   channel::RedisRateLimiter limiter(**redis, topics.prefix());
   channel::RedisIdempotencyStore idempotency(**redis, topics.prefix());
   service.SetGuards(&limiter, &idempotency);
+  RedisAdmission admission(**redis, topics.prefix());  // the same keys, one round trip
+  service.SetAdmission(&admission);
   std::unique_ptr<vault::RedisContactVault> contacts;
   if (cipher) {
     contacts = std::make_unique<vault::RedisContactVault>(**redis, topics.prefix(), *cipher, vault_ttl);

@@ -61,23 +61,6 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   std::string idem = Param(p, "idempotency_key");
   if (idem.size() > 200) return absl::InvalidArgumentError("Idempotency-Key is longer than 200 characters");
   const std::string idem_key = idem.empty() ? "" : absl::StrCat("o311:", client, ":", common::Sha256Hex(idem));
-  // Redis guards fail open: a Redis outage must not stop citizens' requests (Kafka is the record).
-  if (idempotency_ && !idem_key.empty()) {
-    auto seen = idempotency_->Get(idem_key);
-    if (!seen.ok()) common::LogWarn("idempotency check skipped", {{"error", seen.status().ToString()}});
-    if (seen.ok() && seen->has_value()) {
-      nlohmann::json j = nlohmann::json::parse(**seen, nullptr, false);
-      if (!j.is_discarded()) {
-        return Accepted{j.value("id", ""), j.value("case_id", ""), j.value("notice", "")};
-      }
-    }
-  }
-  if (limiter_) {
-    auto d = limiter_->Hit("o311:client:" + client, options_.client_limit_per_minute,
-                           absl::Minutes(1), clock_.Now());
-    if (!d.ok()) common::LogWarn("rate limit skipped", {{"error", d.status().ToString()}});
-    if (d.ok() && !d->allowed) return RateLimited(d->retry_after_seconds, "client");
-  }
   std::string code = Param(p, "service_code");
   if (code.empty()) return absl::InvalidArgumentError("service_code is required");
   const catalogue::ServiceDef* service = catalogue_.Find(code);
@@ -131,12 +114,6 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
     auto e164 = common::NormalizeTurkishPhone(phone);
     if (!e164.ok()) return absl::InvalidArgumentError(absl::StrCat("phone: ", e164.status().message()));
     c.set_citizen_key(common::CitizenKey(options_.citizen_key_secret, *e164));
-    if (limiter_) {
-      auto d = limiter_->Hit("o311:citizen:" + c.citizen_key(), options_.citizen_limit_per_hour,
-                             absl::Hours(1), clock_.Now());
-      if (!d.ok()) common::LogWarn("rate limit skipped", {{"error", d.status().ToString()}});
-      if (d.ok() && !d->allowed) return RateLimited(d->retry_after_seconds, "citizen");
-    }
   }
   std::string age = Param(p, "age_group");
   if (!age.empty()) {
@@ -176,8 +153,48 @@ absl::StatusOr<Accepted> Open311Service::Submit(const Params& p) {
   const absl::Time now = clock_.Now();
   c.set_case_id(common::NewId());
   c.set_tracking_code(common::NewTrackingCode());
+  // The guards, once the request is valid, in one call (one Redis round trip, ADR 0024): the
+  // answer remembered for the Idempotency-Key, the client's and the citizen's rate limits, and
+  // the reservation of the tracking code. They fail open: a Redis outage must not stop citizens'
+  // requests (Kafka is the record).
+  int attempt = 0;
+  if (admission_ != nullptr) {
+    AdmitRequest ar;
+    ar.idempotency_key = idempotency_ ? idem_key : "";
+    if (limiter_) {
+      ar.client = {"o311:client:" + client, options_.client_limit_per_minute, absl::Minutes(1)};
+      if (!c.citizen_key().empty()) {
+        ar.citizen = {"o311:citizen:" + c.citizen_key(), options_.citizen_limit_per_hour,
+                      absl::Hours(1)};
+      }
+    }
+    if (idempotency_) ar.tracking_key = "tracking:" + c.tracking_code();
+    ar.case_id = c.case_id();
+    ar.tracking_ttl = absl::Hours(24 * 3650);
+    ar.now = now;
+    auto admitted = admission_->Admit(ar);
+    if (admitted.ok() && admitted->replay) {
+      nlohmann::json j = nlohmann::json::parse(*admitted->replay, nullptr, false);
+      if (!j.is_discarded()) {
+        return Accepted{j.value("id", ""), j.value("case_id", ""), j.value("notice", "")};
+      }
+      ar.idempotency_key.clear();  // an unreadable answer: treated as none
+      admitted = admission_->Admit(ar);
+    }
+    if (!admitted.ok()) {
+      common::LogWarn("guards skipped", {{"error", admitted.status().ToString()}});
+      attempt = 5;  // nothing reserved either
+    } else if (admitted->refused) {
+      return RateLimited(admitted->retry_after_seconds, admitted->refused_by);
+    } else if (admitted->tracking_owner.empty() || admitted->tracking_owner == c.case_id()) {
+      attempt = 5;  // reserved (or not asked to)
+    } else {
+      c.set_tracking_code(common::NewTrackingCode());  // taken: try further codes
+      attempt = 1;
+    }
+  }
   // Tracking codes are short (50 bits): reserve each one, so two citizens never share one.
-  for (int attempt = 0; idempotency_ && attempt < 5; ++attempt) {
+  for (; idempotency_ && attempt < 5; ++attempt) {
     auto owner = idempotency_->Remember("tracking:" + c.tracking_code(), c.case_id(),
                                         absl::Hours(24 * 3650));
     if (!owner.ok()) {
@@ -349,13 +366,12 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
       auto id = store_.FindByToken(n.case_id());
       if (!id.ok()) return id.status();
       if (!id->has_value()) return absl::OkStatus();  // not a request this channel shows
-      RETURN_IF_ERROR(store_.Upsert(**id, {}, {{"citizen_note", n.note()}}, at));
       HistoryEntry h;
       h.event_id = env.event_id();
       h.at_us = at;
       h.status = "note";
       h.note = n.note();
-      return store_.AddHistory(**id, h);
+      return store_.Apply(**id, {}, {{"citizen_note", n.note()}}, at, h);
     }
     default:
       return absl::OkStatus();
@@ -385,7 +401,6 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
   if (!c->location().district().empty()) current["district"] = c->location().district();
   if (!c->links().duplicate_of().empty()) current["duplicate_of"] = c->links().duplicate_of();
   if (!c->links().parent().empty()) current["parent"] = c->links().parent();
-  RETURN_IF_ERROR(store_.Upsert(c->tracking_code(), fixed, current, at));
   HistoryEntry h;
   h.event_id = env.event_id();
   h.at_us = at;
@@ -393,7 +408,7 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
   auto notes = current.find("status_notes");
   if (notes != current.end()) h.note = notes->second;
   if (current.count("agency_responsible")) h.note = current["agency_responsible"];
-  return store_.AddHistory(c->tracking_code(), h);
+  return store_.Apply(c->tracking_code(), fixed, current, at, h);
 }
 
 }  // namespace teksin::channel_open311

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "catalogue/catalogue.h"
 #include "channel/guards.h"
+#include "channel_open311/admission.h"
 #include "channel_open311/request_store.h"
 #include "common/time_util.h"
 #include "events/events.h"
@@ -52,10 +54,18 @@ class Open311Service : public events::EventHandler {
       : catalogue_(catalogue), store_(store), topics_(topics), publisher_(publisher),
         clock_(clock), options_(std::move(options)) {}
 
-  // Rate limits and idempotency; without them (unit tests) neither applies.
+  // Rate limits and idempotency; without them (unit tests) neither applies. Submit applies them
+  // through a GuardsAdmission over these two unless SetAdmission gives another (production: a
+  // RedisAdmission on the same keys, one round trip).
   void SetGuards(channel::RateLimiter* limiter, channel::IdempotencyStore* idempotency) {
     limiter_ = limiter;
     idempotency_ = idempotency;
+    own_admission_ = std::make_unique<GuardsAdmission>(limiter, idempotency);
+    admission_ = own_admission_.get();
+  }
+  // After SetGuards: Submit's guards in one call. Null: back to the guards one by one.
+  void SetAdmission(SubmitAdmission* admission) {
+    admission_ = admission != nullptr ? admission : own_admission_.get();
   }
 
   // InvalidArgument (400), PermissionDenied (403), ResourceExhausted (429, payload
@@ -88,6 +98,8 @@ class Open311Service : public events::EventHandler {
   Open311Options options_;
   channel::RateLimiter* limiter_ = nullptr;
   channel::IdempotencyStore* idempotency_ = nullptr;
+  std::unique_ptr<GuardsAdmission> own_admission_;
+  SubmitAdmission* admission_ = nullptr;
   vault::ContactVault* vault_ = nullptr;
 };
 

@@ -9,10 +9,12 @@
 namespace teksin::channel_open311 {
 namespace {
 const redis::Script& UpsertScript() {
-  // ARGV: at_us, n_fixed, (k, v) * n_fixed, (k, v) * rest
+  // KEYS: hash, listing index, token key prefix, history hash
+  // ARGV: at_us, n_fixed, with history 1/0, history field, history value, (k, v) * n_fixed,
+  //       (k, v) * rest, id
   static const redis::Script kScript(R"lua(
 local n = tonumber(ARGV[2])
-local i = 3
+local i = 6
 for _ = 1, n do
   redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
   i = i + 2
@@ -34,15 +36,34 @@ if tonumber(ARGV[1]) >= cur then
   end
   redis.call('HSET', KEYS[1], '_updated_us', ARGV[1])
 end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[4], ARGV[4], ARGV[5]) end
 return 1
 )lua");
   return kScript;
+}
+
+std::string HistoryValue(const HistoryEntry& e) {
+  return absl::StrCat(e.at_us, "\t", e.status, "\t", e.note);
 }
 }  // namespace
 
 absl::Status RedisRequestStore::Upsert(const std::string& id, const RequestView& fixed,
                                        const RequestView& current, int64_t at_us) {
-  std::vector<std::string> args{std::to_string(at_us), std::to_string(fixed.size())};
+  return Write(id, fixed, current, at_us, nullptr);
+}
+
+absl::Status RedisRequestStore::Apply(const std::string& id, const RequestView& fixed,
+                                      const RequestView& current, int64_t at_us,
+                                      const HistoryEntry& entry) {
+  return Write(id, fixed, current, at_us, &entry);
+}
+
+absl::Status RedisRequestStore::Write(const std::string& id, const RequestView& fixed,
+                                      const RequestView& current, int64_t at_us,
+                                      const HistoryEntry* entry) {
+  std::vector<std::string> args{std::to_string(at_us), std::to_string(fixed.size()),
+                                entry ? "1" : "0", entry ? entry->event_id : "",
+                                entry ? HistoryValue(*entry) : ""};
   for (const auto& [k, v] : fixed) {
     args.push_back(k);
     args.push_back(v);
@@ -52,7 +73,10 @@ absl::Status RedisRequestStore::Upsert(const std::string& id, const RequestView&
     args.push_back(v);
   }
   args.push_back(id);  // last: the member of the listing indexes
-  return redis_.Eval(UpsertScript(), {Key(id), prefix_ + ":o311:idx", prefix_ + ":o311:tok:"}, args).status();
+  return redis_
+      .Eval(UpsertScript(),
+            {Key(id), prefix_ + ":o311:idx", prefix_ + ":o311:tok:", Key(id) + ":history"}, args)
+      .status();
 }
 
 absl::StatusOr<std::vector<std::optional<RequestView>>> RedisRequestStore::GetMany(
@@ -87,8 +111,7 @@ absl::StatusOr<std::optional<RequestView>> RedisRequestStore::Get(const std::str
 
 absl::Status RedisRequestStore::AddHistory(const std::string& id, const HistoryEntry& e) {
   // One hash field per event id (replays overwrite themselves), the time first for ordering.
-  std::string value = absl::StrCat(e.at_us, "\t", e.status, "\t", e.note);
-  return redis_.Command({"HSET", Key(id) + ":history", e.event_id, value}).status();
+  return redis_.Command({"HSET", Key(id) + ":history", e.event_id, HistoryValue(e)}).status();
 }
 
 absl::StatusOr<std::vector<HistoryEntry>> RedisRequestStore::History(const std::string& id) {

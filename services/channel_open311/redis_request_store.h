@@ -5,13 +5,17 @@
 
 namespace teksin::channel_open311 {
 
-// One hash per request under "<prefix>:o311:req:<id>", updated by one Lua script.
+// One hash per request under "<prefix>:o311:req:<id>" and its history hash "...:history",
+// updated by one Lua script (Apply: the view, its listing indexes and the history entry in one
+// round trip).
 class RedisRequestStore : public RequestStore {
  public:
   RedisRequestStore(redis::RedisClient& redis, std::string prefix)
       : redis_(redis), prefix_(std::move(prefix)) {}
   absl::Status Upsert(const std::string& id, const RequestView& fixed, const RequestView& current,
                       int64_t at_us) override;
+  absl::Status Apply(const std::string& id, const RequestView& fixed, const RequestView& current,
+                     int64_t at_us, const HistoryEntry& entry) override;
   absl::StatusOr<std::optional<RequestView>> Get(const std::string& id) override;
   absl::Status AddHistory(const std::string& id, const HistoryEntry& entry) override;
   absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& id) override;
@@ -19,6 +23,8 @@ class RedisRequestStore : public RequestStore {
   absl::StatusOr<std::optional<std::string>> FindByToken(const std::string& token) override;
 
  private:
+  absl::Status Write(const std::string& id, const RequestView& fixed, const RequestView& current,
+                     int64_t at_us, const HistoryEntry* entry);
   absl::StatusOr<std::vector<std::optional<RequestView>>> GetMany(const std::vector<std::string>& ids);
   std::string Key(const std::string& id) const { return prefix_ + ":o311:req:" + id; }
   redis::RedisClient& redis_;

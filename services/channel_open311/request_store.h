@@ -43,6 +43,12 @@ class RequestStore {
   virtual absl::StatusOr<std::optional<RequestView>> Get(const std::string& request_id) = 0;
   // Idempotent by event id; entries come back in time order.
   virtual absl::Status AddHistory(const std::string& request_id, const HistoryEntry& entry) = 0;
+  // Upsert, then AddHistory: what the projection does for each event (Redis: one round trip).
+  virtual absl::Status Apply(const std::string& request_id, const RequestView& fixed,
+                             const RequestView& current, int64_t at_us, const HistoryEntry& entry) {
+    if (absl::Status s = Upsert(request_id, fixed, current, at_us); !s.ok()) return s;
+    return AddHistory(request_id, entry);
+  }
   virtual absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& request_id) = 0;
   // Newest first by requested time.
   virtual absl::StatusOr<std::vector<RequestView>> Query(const RequestQuery& query) = 0;

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "channel/guards.h"
+#include "channel_open311/admission.h"
 #include "channel_open311/request_store.h"
 #include "common/phone.h"
 #include "events/in_memory.h"
@@ -388,6 +390,95 @@ TEST_F(Open311ServiceTest, CasesFromOtherChannelsAreNotProjected) {
   EXPECT_OK(Project(teksin::testing::CaseResolvedEnv("resolved-9", TrTime(2026, 5, 22, 15, 0), c,
                                                      "task-9")));
   EXPECT_EQ(store_.upserts, 0);
+}
+
+// Submit's guards, applied once the request is valid (ADR 0024): the Idempotency-Key's answer,
+// the client's and the citizen's rate limits and the tracking code's reservation.
+class Open311GuardsTest : public Open311ServiceTest {
+ protected:
+  void SetUp() override { service_.SetGuards(&limiter_, &idempotency_); }
+  channel::InMemoryRateLimiter limiter_;
+  channel::InMemoryIdempotencyStore idempotency_;
+};
+
+TEST_F(Open311GuardsTest, ARetriedKeyGetsTheFirstAnswerAndPublishesOnce) {
+  Params p = With(AppSubmission(), "idempotency_key", "retry-1");
+  Accepted first = SubmitOk(p);
+  Accepted again = SubmitOk(p);
+  EXPECT_EQ(again.service_request_id, first.service_request_id);
+  EXPECT_EQ(again.case_id, first.case_id);
+  EXPECT_THAT(publisher_.Published(kContactsTopic), SizeIs(1));
+  // Its tracking code is reserved for its case.
+  auto owner = idempotency_.Get("tracking:" + first.service_request_id);
+  ASSERT_OK(owner);
+  ASSERT_TRUE(owner->has_value());
+  EXPECT_EQ(**owner, first.case_id);
+}
+
+TEST_F(Open311GuardsTest, OverTheCitizensLimitIs429AndInvalidRequestsDoNotCount) {
+  Open311Options o = Options();
+  o.citizen_limit_per_hour = 2;
+  o.client_limit_per_minute = 1000;
+  Open311Service service(teksin::testing::RealCatalogue(), store_, topics_, publisher_, clock_, o);
+  service.SetGuards(&limiter_, &idempotency_);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_CODE(service.Submit(With(AppSubmission(), "service_code", "no-such-code")),
+                absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_OK(service.Submit(AppSubmission()));
+  EXPECT_OK(service.Submit(AppSubmission()));
+  auto third = service.Submit(AppSubmission());
+  EXPECT_CODE(third, absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(third.status().message()), HasSubstr("citizen"));
+  EXPECT_TRUE(third.status().GetPayload("retry-after").has_value());
+  // Another citizen is not limited by the first one's count.
+  EXPECT_OK(service.Submit(With(AppSubmission(), "phone", "0533 765 43 21")));
+  EXPECT_THAT(publisher_.Published(kContactsTopic), SizeIs(3));
+}
+
+TEST_F(Open311GuardsTest, OverTheClientsLimitIs429) {
+  Open311Options o = Options();
+  o.client_limit_per_minute = 1;
+  Open311Service service(teksin::testing::RealCatalogue(), store_, topics_, publisher_, clock_, o);
+  service.SetGuards(&limiter_, &idempotency_);
+  EXPECT_OK(service.Submit(AppSubmission()));
+  auto second = service.Submit(With(AppSubmission(), "phone", "0533 765 43 21"));
+  EXPECT_CODE(second, absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr("client"));
+  EXPECT_THAT(publisher_.Published(kContactsTopic), SizeIs(1));
+}
+
+// An admission whose tracking code is always someone else's, or which fails.
+class ScriptedAdmission : public SubmitAdmission {
+ public:
+  absl::StatusOr<AdmitResult> Admit(const AdmitRequest& r) override {
+    ++calls;
+    asked_tracking = r.tracking_key;
+    if (fail) return absl::UnavailableError("redis down");
+    AdmitResult out;
+    out.tracking_owner = "another-case";
+    return out;
+  }
+  int calls = 0;
+  bool fail = false;
+  std::string asked_tracking;
+};
+
+TEST_F(Open311GuardsTest, ATakenTrackingCodeIsReplacedAndAFailingAdmissionFailsOpen) {
+  ScriptedAdmission admission;
+  service_.SetAdmission(&admission);
+  Accepted a = SubmitOk(AppSubmission());
+  EXPECT_EQ(admission.calls, 1);
+  EXPECT_NE("tracking:" + a.service_request_id, admission.asked_tracking);
+  EXPECT_EQ(PublishedCase().tracking_code(), a.service_request_id);
+  EXPECT_EQ(**idempotency_.Get("tracking:" + a.service_request_id), a.case_id);
+  // Redis down: the request is still accepted (Kafka is the record).
+  admission.fail = true;
+  EXPECT_OK(service_.Submit(AppSubmission()));
+  EXPECT_THAT(publisher_.Published(kContactsTopic), SizeIs(2));
+  service_.SetAdmission(nullptr);  // back to the guards one by one
+  EXPECT_OK(service_.Submit(AppSubmission()));
+  EXPECT_EQ(admission.calls, 2);
 }
 
 }  // namespace

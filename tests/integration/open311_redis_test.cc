@@ -1,0 +1,177 @@
+// Open311's Redis paths against a real redis-server (ADR 0024): RedisAdmission answers as the
+// guards one by one do (GuardsAdmission over libs/channel's Redis guards), on the same keys, in
+// one round trip; RedisRequestStore::Apply writes the view and its history entry in one.
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "channel/guards.h"
+#include "channel_open311/admission.h"
+#include "channel_open311/redis_request_store.h"
+#include "gtest/gtest.h"
+#include "redis/client.h"
+#include "support/suite_harness.h"
+
+namespace teksin::channel_open311 {
+namespace {
+
+class Open311RedisTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    infra_ = testing::LoadInfra();
+    redis::RedisConfig rc;
+    rc.url = infra_.redis_url;
+    auto c = redis::RedisClient::Create(rc, &registry_, "test");
+    ASSERT_TRUE(c.ok()) << c.status();
+    client_ = std::move(*c);
+    prefix_ = testing::UniquePrefix("o311");
+    limiter_ = std::make_unique<channel::RedisRateLimiter>(*client_, prefix_);
+    idempotency_ = std::make_unique<channel::RedisIdempotencyStore>(*client_, prefix_);
+    if (GetParam()) {
+      admission_ = std::make_unique<RedisAdmission>(*client_, prefix_);
+    } else {
+      admission_ = std::make_unique<GuardsAdmission>(limiter_.get(), idempotency_.get());
+    }
+  }
+  // Round trips so far (the client's latency histogram counts one per command or script).
+  int RoundTrips() {
+    const std::string text = registry_.Render();
+    const std::string name = "teksin_test_redis_command_duration_seconds_count ";
+    auto at = text.find(name);
+    return at == std::string::npos ? 0 : std::stoi(text.substr(at + name.size()));
+  }
+  AdmitRequest Request(const std::string& citizen, const std::string& case_id,
+                       const std::string& tracking) {
+    AdmitRequest r;
+    r.client = {"o311:client:app", 5, absl::Minutes(1)};
+    if (!citizen.empty()) r.citizen = {"o311:citizen:" + citizen, 2, absl::Hours(1)};
+    r.tracking_key = "tracking:" + tracking;
+    r.case_id = case_id;
+    r.tracking_ttl = absl::Hours(24);
+    r.now = absl::FromUnixSeconds(1780000000);
+    return r;
+  }
+  testing::Infra infra_;
+  metrics::Registry registry_;
+  std::unique_ptr<redis::RedisClient> client_;
+  std::string prefix_;
+  std::unique_ptr<channel::RedisRateLimiter> limiter_;
+  std::unique_ptr<channel::RedisIdempotencyStore> idempotency_;
+  std::unique_ptr<SubmitAdmission> admission_;
+};
+
+TEST_P(Open311RedisTest, LimitsReservationsAndRememberedAnswers) {
+  // Reserved for the case; a second case asking for the same code learns the owner.
+  auto a = admission_->Admit(Request("cit-1", "case-1", "AAAAA-11111"));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_FALSE(a->refused);
+  EXPECT_FALSE(a->replay.has_value());
+  EXPECT_EQ(a->tracking_owner, "case-1");
+  auto b = admission_->Admit(Request("cit-2", "case-2", "AAAAA-11111"));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->tracking_owner, "case-1");
+  // The citizen's hourly limit (2): the third is refused, with the seconds left in the hour.
+  ASSERT_TRUE(admission_->Admit(Request("cit-1", "case-3", "AAAAA-33333")).ok());
+  auto over = admission_->Admit(Request("cit-1", "case-4", "AAAAA-44444"));
+  ASSERT_TRUE(over.ok());
+  EXPECT_TRUE(over->refused);
+  EXPECT_EQ(over->refused_by, "citizen");
+  EXPECT_EQ(over->retry_after_seconds, 3600 - 1780000000 % 3600);
+  EXPECT_TRUE(over->tracking_owner.empty());
+  auto unreserved = idempotency_->Get("tracking:AAAAA-44444");
+  ASSERT_TRUE(unreserved.ok());
+  EXPECT_FALSE(unreserved->has_value()) << "a refused request reserves nothing";
+  // The client's minute limit (5): four hits so far; the fifth passes, the sixth is refused
+  // before the citizen is counted.
+  ASSERT_FALSE(admission_->Admit(Request("", "case-5", "AAAAA-55555"))->refused);
+  auto client_over = admission_->Admit(Request("cit-3", "case-6", "AAAAA-66666"));
+  ASSERT_TRUE(client_over.ok());
+  EXPECT_TRUE(client_over->refused);
+  EXPECT_EQ(client_over->refused_by, "client");
+  EXPECT_EQ(client_over->retry_after_seconds, 60 - 1780000000 % 60);
+  // The same counters as libs/channel's limiter: its next hit for cit-3 is its first.
+  auto d = limiter_->Hit("o311:citizen:cit-3", 1, absl::Hours(1), absl::FromUnixSeconds(1780000000));
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->allowed);
+  // An answer remembered by the idempotency store comes back before any limit applies.
+  ASSERT_TRUE(idempotency_->Remember("o311:app:k1", "{\"id\":\"X\"}", absl::Hours(1)).ok());
+  AdmitRequest retried = Request("cit-1", "case-7", "AAAAA-77777");
+  retried.idempotency_key = "o311:app:k1";
+  auto replay = admission_->Admit(retried);
+  ASSERT_TRUE(replay.ok());
+  ASSERT_TRUE(replay->replay.has_value());
+  EXPECT_EQ(*replay->replay, "{\"id\":\"X\"}");
+  EXPECT_FALSE(replay->refused);
+  // An unknown key: admitted as usual (here refused: the client is over its limit).
+  retried.idempotency_key = "o311:app:k2";
+  auto fresh = admission_->Admit(retried);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE(fresh->replay.has_value());
+  EXPECT_TRUE(fresh->refused);
+}
+
+TEST_P(Open311RedisTest, OneRoundTripPerSubmitWithRedisAdmission) {
+  if (!GetParam()) GTEST_SKIP() << "the guards one by one take one round trip each";
+  ASSERT_TRUE(admission_->Admit(Request("cit-1", "case-1", "BBBBB-11111")).ok());  // loads it
+  const int before = RoundTrips();
+  AdmitRequest r = Request("cit-1", "case-2", "BBBBB-22222");
+  r.idempotency_key = "o311:app:k9";
+  ASSERT_TRUE(admission_->Admit(r).ok());
+  EXPECT_EQ(RoundTrips(), before + 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Admissions, Open311RedisTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Redis" : "Guards"; });
+
+TEST(Open311RequestStoreRedis, ApplyWritesTheViewAndItsHistoryInOneRoundTrip) {
+  auto infra = testing::LoadInfra();
+  redis::RedisConfig rc;
+  rc.url = infra.redis_url;
+  metrics::Registry registry;
+  auto client = redis::RedisClient::Create(rc, &registry, "apply");
+  ASSERT_TRUE(client.ok());
+  RedisRequestStore store(**client, testing::UniquePrefix("o311"));
+  auto round_trips = [&registry] {
+    const std::string text = registry.Render();
+    const std::string name = "teksin_apply_redis_command_duration_seconds_count ";
+    auto at = text.find(name);
+    return at == std::string::npos ? 0 : std::stoi(text.substr(at + name.size()));
+  };
+  HistoryEntry received{"ev-1", 100, "received", ""};
+  ASSERT_TRUE(store.Apply("CCCCC-11111",
+                          {{"service_code", "su-ariza"}, {"case_id", "case-1"},
+                           {"requested_us", "100"}, {"description", "Su borusu patladı"}},
+                          {{"status", "open"}, {"detailed_status", "received"}}, 100, received)
+                  .ok());
+  const int before = round_trips();
+  HistoryEntry routed{"ev-2", 300, "routed", "MESKİ"};
+  ASSERT_TRUE(store.Apply("CCCCC-11111", {{"description", "other"}},
+                          {{"status", "open"}, {"detailed_status", "routed"}}, 300, routed)
+                  .ok());
+  EXPECT_EQ(round_trips(), before + 1);
+  // An older event arriving late: its history entry is kept, the newer status stays.
+  HistoryEntry registered{"ev-3", 200, "registered", ""};
+  ASSERT_TRUE(store.Apply("CCCCC-11111", {}, {{"detailed_status", "registered"}}, 200, registered)
+                  .ok());
+  // A replay of the same event changes nothing.
+  ASSERT_TRUE(store.Apply("CCCCC-11111", {}, {{"detailed_status", "routed"}}, 300, routed).ok());
+  auto v = store.Get("CCCCC-11111");
+  ASSERT_TRUE(v.ok() && v->has_value());
+  EXPECT_EQ((**v)["detailed_status"], "routed");
+  EXPECT_EQ((**v)["description"], "Su borusu patladı");
+  auto h = store.History("CCCCC-11111");
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 3u);
+  EXPECT_EQ((*h)[0].status, "received");
+  EXPECT_EQ((*h)[1].status, "registered");
+  EXPECT_EQ((*h)[2].status, "routed");
+  EXPECT_EQ((*h)[2].note, "MESKİ");
+  auto token = store.FindByToken("case-1");
+  ASSERT_TRUE(token.ok() && token->has_value());
+  EXPECT_EQ(**token, "CCCCC-11111");
+  auto listed = store.Query(RequestQuery{});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+}
+
+}  // namespace
+}  // namespace teksin::channel_open311
