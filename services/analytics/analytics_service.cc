@@ -340,9 +340,28 @@ absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env,
   return e;
 }
 
+void AnalyticsService::StartBatching(BatchOptions options) {
+  StopBatching();
+  batcher_ = std::make_unique<EffectsBatcher>(store_, options, [this](int64_t counted, int64_t dups) {
+    counted_ += counted;
+    duplicates_ += dups;
+  });
+}
+
+void AnalyticsService::StopBatching() {
+  if (batcher_) batcher_->Stop();
+  batcher_.reset();
+}
+
 absl::Status AnalyticsService::Handle(const events::ConsumedEvent& event) {
   auto effects = EffectsOf(event.envelope, districts_);
   if (!effects.ok()) return effects.status();
+  if (batcher_) {
+    if (std::shared_ptr<kafka::AckBatch> done = kafka::DeferredAcks::Defer()) {
+      batcher_->Add(event.envelope.event_id(), std::move(*effects), std::move(done));
+      return absl::OkStatus();
+    }
+  }
   auto applied = store_.Apply(event.envelope.event_id(), *effects);
   if (!applied.ok()) return applied.status();
   if (*applied) ++counted_;

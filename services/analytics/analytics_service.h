@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "analytics/batcher.h"
 #include "analytics/counts_store.h"
 #include "events/events.h"
 #include "geo/district_locator.h"
@@ -21,6 +23,16 @@ class AnalyticsService : public events::EventHandler {
   // places cases, so that contacts and cases count under the same district.
   explicit AnalyticsService(CountsStore& store, const geo::DistrictLocator* districts = nullptr)
       : store_(store), districts_(districts) {}
+
+  ~AnalyticsService() override { StopBatching(); }
+
+  // From now on, an event handled inside a consumer's DeferredAcks scope is applied in a batch
+  // with others (one store call) and completed asynchronously (ADR 0023); outside a scope (e.g.
+  // TEKSIN_KAFKA_MAX_IN_FLIGHT=1) Handle still applies it before returning.
+  void StartBatching(BatchOptions options);
+  // Applies what is queued and stops batching; call after the consumer stopped.
+  void StopBatching();
+  const EffectsBatcher* batcher() const { return batcher_.get(); }
 
   absl::Status Handle(const events::ConsumedEvent& event) override;
   absl::StatusOr<v1::Summary> Summary();
@@ -36,6 +48,7 @@ class AnalyticsService : public events::EventHandler {
   CountsStore& store_;
   const geo::DistrictLocator* districts_;
   std::atomic<int64_t> counted_{0}, duplicates_{0};
+  std::unique_ptr<EffectsBatcher> batcher_;
 };
 
 // The calendar day of `t` in Türkiye (UTC+3, no DST), "YYYY-MM-DD": the day an event counts on.

@@ -1,6 +1,9 @@
 #include "analytics/app.h"
 
+#include <array>
 #include <iostream>
+#include <memory>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include <fstream>
@@ -121,6 +124,10 @@ int Run() {
   rising.baseline_days = static_cast<int>(env.Int("ANALYTICS_RISING_BASELINE_DAYS", 14, 1, 90));
   rising.ratio = static_cast<double>(env.Int("ANALYTICS_RISING_RATIO", 3, 2, 100));
   rising.min_reports = env.Int("ANALYTICS_RISING_MIN_REPORTS", 5, 1, 100000);
+  // Events applied to Redis together, in one Lua call (ADR 0023).
+  BatchOptions batching;
+  batching.max_events = static_cast<size_t>(env.Int("ANALYTICS_BATCH_MAX_EVENTS", 500, 1, 10000));
+  batching.max_delay = std::chrono::milliseconds(env.Int("ANALYTICS_BATCH_MAX_DELAY_MS", 3, 1, 1000));
   if (auto s = env.Finish(); !s.ok()) {
     common::LogError("bad configuration", {{"error", std::string(s.message())}});
     return 2;
@@ -164,6 +171,25 @@ int Run() {
       "teksin_analytics_duplicate_events",
       "Redelivered events recognised by their id and not counted again (since start)");
   rt.registry().AddCollector([&] { duplicates.With({}).Set(static_cast<double>(service.duplicates())); });
+  service.StartBatching(batching);
+  auto& batches = rt.registry().AddCounter("teksin_analytics_batches_total",
+                                           "Batches of events applied to Redis in one Lua call");
+  auto& batched = rt.registry().AddCounter("teksin_analytics_batched_events_total",
+                                           "Events applied to Redis in batches");
+  auto& batch_failures = rt.registry().AddCounter(
+      "teksin_analytics_batch_failures_total",
+      "Failed attempts to apply a batch (retried; after the last one the events are handed over again)");
+  rt.registry().AddCollector([&, mu = std::make_shared<std::mutex>(),
+                              last = std::make_shared<std::array<int64_t, 3>>()] {
+    std::lock_guard<std::mutex> lock(*mu);
+    const EffectsBatcher* b = service.batcher();
+    if (b == nullptr) return;
+    std::array<int64_t, 3> now{b->batches(), b->batched_events(), b->failed_attempts()};
+    batches.With({}).Inc(static_cast<double>(now[0] - (*last)[0]));
+    batched.With({}).Inc(static_cast<double>(now[1] - (*last)[1]));
+    batch_failures.With({}).Inc(static_cast<double>(now[2] - (*last)[2]));
+    *last = now;
+  });
   redis::RedisClient* r = redis->get();
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
 
@@ -253,7 +279,10 @@ int Run() {
   if (!bound.ok()) return rt.Fail("grpc", bound.status());
   rt.RunConsumer(std::move(*consumer), service);
   common::LogInfo("analytics running", {{"namespace", ns}});
-  return rt.WaitForShutdownAndStop();
+  int rc = rt.WaitForShutdownAndStop();
+  // The consumer has stopped (it waited for every batch it handed over): nothing is queued.
+  service.StopBatching();
+  return rc;
 }
 
 }  // namespace teksin::analytics

@@ -24,6 +24,17 @@ absl::StatusOr<bool> InMemoryCountsStore::Apply(const std::string& event_id,
   return true;
 }
 
+absl::StatusOr<std::vector<bool>> CountsStore::ApplyBatch(const std::vector<EventEffects>& batch) {
+  std::vector<bool> out;
+  out.reserve(batch.size());
+  for (const auto& e : batch) {
+    auto applied = Apply(e.event_id, e.effects);
+    if (!applied.ok()) return applied.status();
+    out.push_back(*applied);
+  }
+  return out;
+}
+
 absl::StatusOr<Figures> InMemoryCountsStore::Read() {
   std::lock_guard<std::mutex> lock(mu_);
   return figures_;

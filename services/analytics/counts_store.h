@@ -32,6 +32,12 @@ struct Effects {
   std::optional<StatusUpdate> status;
 };
 
+// One event's effects, for CountsStore::ApplyBatch.
+struct EventEffects {
+  std::string event_id;
+  Effects effects;
+};
+
 using Figures = std::map<std::string, std::map<std::string, int64_t>>;  // hash -> field -> value
 // One day's cube: "<measure>|<district>|<neighbourhood>|<category>|<request type>|<channel>|
 // <age group>|<owner>" -> count.
@@ -44,6 +50,10 @@ class CountsStore {
   virtual ~CountsStore() = default;
   // False when the event id was applied before (nothing changes).
   virtual absl::StatusOr<bool> Apply(const std::string& event_id, const Effects& effects) = 0;
+  // Applies the events in order with exactly the result of one Apply each (an id repeated in the
+  // batch counts once): element i is false when event i's id was applied before. The default
+  // calls Apply per event; RedisCountsStore does the whole batch in one atomic script (ADR 0023).
+  virtual absl::StatusOr<std::vector<bool>> ApplyBatch(const std::vector<EventEffects>& batch);
   // Every hash except the day cubes.
   virtual absl::StatusOr<Figures> Read() = 0;
   // The days that have a cube, sorted.

@@ -1,6 +1,8 @@
 // The analytics day cubes in a real redis-server: the same events give exactly the figures the
 // in-memory store gives, a redelivered event changes nothing, and the cubes stay out of the
 // summary's hashes.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "analytics/analytics_service.h"
 #include "analytics/counts_store.h"
@@ -127,6 +129,79 @@ TEST(AnalyticsRedis, DayCubesGiveTheSameFiguresAsTheInMemoryStore) {
   EXPECT_GT(all->totals().resolved_late(), 0);
   EXPECT_GT(all->totals().ratings(), 0);
   EXPECT_GT(all->resolution_overall().count(), 0);
+}
+
+// Every figure the store keeps: the summary's hashes and every day's cube.
+std::pair<analytics::Figures, std::map<std::string, analytics::DayCube>> Everything(analytics::CountsStore& s) {
+  auto figures = s.Read();
+  auto days = s.Days();
+  EXPECT_TRUE(figures.ok() && days.ok());
+  auto cubes = s.ReadDays(*days);
+  EXPECT_TRUE(cubes.ok());
+  return {*figures, *cubes};
+}
+
+TEST(AnalyticsRedis, BatchesCountEachEventOnceAndEqualOneScriptPerEvent) {
+  Infra infra = LoadInfra();
+  metrics::Registry registry;
+  redis::RedisConfig rc;
+  rc.url = infra.redis_url;
+  auto client = redis::RedisClient::Create(rc, &registry, "test");
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::vector<analytics::EventEffects> events;
+  for (const auto& e : History()) {
+    auto effects = analytics::AnalyticsService::EffectsOf(e);
+    ASSERT_TRUE(effects.ok()) << effects.status();
+    events.push_back({e.event_id(), *effects});
+  }
+  // Half the cases' events in reverse order: status updates must still move forward in time only.
+  std::reverse(events.begin() + events.size() / 2, events.end());
+
+  std::string prefix = UniquePrefix("an-batch");
+  analytics::RedisCountsStore per_event(**client, prefix + ":one", 3600);
+  for (const auto& e : events) ASSERT_TRUE(per_event.Apply(e.event_id, e.effects).ok());
+
+  // In batches of 37 (all new: the summed path), with one id repeated inside a batch.
+  analytics::RedisCountsStore batched(**client, prefix + ":batch", 3600);
+  int64_t counted = 0;
+  for (size_t from = 0; from < events.size(); from += 37) {
+    std::vector<analytics::EventEffects> batch(events.begin() + from,
+                                               events.begin() + std::min(events.size(), from + 37));
+    if (from == 37) batch.push_back(batch.front());
+    auto applied = batched.ApplyBatch(batch);
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    ASSERT_EQ(applied->size(), batch.size());
+    counted += std::count(applied->begin(), applied->end(), true);
+    if (from == 37) {
+      EXPECT_FALSE(applied->back());
+    }
+  }
+  EXPECT_EQ(counted, static_cast<int64_t>(events.size()));
+  EXPECT_EQ(Everything(batched), Everything(per_event));
+
+  // The whole history again as one batch (a replay after a crash): nothing counts twice.
+  auto again = batched.ApplyBatch(events);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(std::count(again->begin(), again->end(), true), 0);
+  EXPECT_EQ(Everything(batched), Everything(per_event));
+
+  // A batch mixing events seen before with new ones (a rewind): only the new ones count.
+  analytics::RedisCountsStore mixed(**client, prefix + ":mixed", 3600);
+  std::vector<analytics::EventEffects> first_half(events.begin(), events.begin() + events.size() / 2);
+  ASSERT_TRUE(mixed.ApplyBatch(first_half).ok());
+  std::vector<analytics::EventEffects> overlap(events.begin() + events.size() / 4, events.end());
+  auto m = mixed.ApplyBatch(overlap);
+  ASSERT_TRUE(m.ok()) << m.status();
+  size_t seen_before = events.size() / 2 - events.size() / 4;
+  for (size_t i = 0; i < overlap.size(); ++i) EXPECT_EQ((*m)[i], i >= seen_before) << i;
+  EXPECT_EQ(Everything(mixed), Everything(per_event));
+
+  // The same events through the per-event script into the batched namespace: all seen already.
+  for (const auto& e : events) {
+    auto applied = batched.Apply(e.event_id, e.effects);
+    ASSERT_TRUE(applied.ok());
+    EXPECT_FALSE(*applied);
+  }
 }
 
 }  // namespace
