@@ -1,12 +1,16 @@
 #include "channel_open311/app.h"
 
+#include <array>
 #include <iostream>
+#include <memory>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "channel_open311/open311_http.h"
 #include "channel_open311/open311_service.h"
 #include "channel/guards.h"
 #include "channel_open311/redis_request_store.h"
+#include "channel_open311/view_batcher.h"
 #include "common/log.h"
 #include "common/phone.h"
 #include "runtime/runtime.h"
@@ -31,6 +35,9 @@ int Run() {
   options.citizen_key_secret = common::ReadCitizenKeySecret(env);
   options.feedback_limit_per_hour =
       static_cast<int>(env.Int("OPEN311_FEEDBACK_LIMIT_PER_HOUR", 10, 1, 1000000));
+  ViewBatchOptions batching;
+  batching.max_events = static_cast<size_t>(env.Int("OPEN311_BATCH_MAX_EVENTS", 500, 1, 10000));
+  batching.max_delay = std::chrono::milliseconds(env.Int("OPEN311_BATCH_MAX_DELAY_MS", 3, 1, 1000));
   auto cipher = vault::ReadContactVaultKey(env, /*required=*/false);
   const absl::Duration vault_ttl = vault::ReadContactVaultTtl(env);
   std::string catalogue_file = env.String("TEKSIN_CATALOGUE_FILE",
@@ -80,14 +87,34 @@ int Run() {
   redis::RedisClient* r = redis->get();
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
 
-  // The status projection: its own group, so it reads every case event.
+  // The status projection: its own group, so it reads every case event; its writes go to Redis
+  // in batches (one round trip for up to OPEN311_BATCH_MAX_EVENTS events).
+  ViewBatcher batcher(store, batching);
+  service.SetBatcher(&batcher);
+  auto& batches = rt.registry().AddCounter(
+      "teksin_channel_open311_view_batches_total",
+      "Batches of request-view writes sent to Redis in one round trip by the projection");
+  auto& batched = rt.registry().AddCounter("teksin_channel_open311_view_batched_events_total",
+                                           "Events whose request-view write went in a batch");
+  rt.registry().AddCollector([&, mu = std::make_shared<std::mutex>(),
+                              last = std::make_shared<std::array<int64_t, 2>>()] {
+    std::lock_guard<std::mutex> lock(*mu);
+    std::array<int64_t, 2> now{batcher.batches(), batcher.batched_events()};
+    batches.With({}).Inc(static_cast<double>(now[0] - (*last)[0]));
+    batched.With({}).Inc(static_cast<double>(now[1] - (*last)[1]));
+    *last = now;
+  });
   auto consumer = rt.NewConsumer(lifecycle, "projection");
   if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto port = rt.StartHttp();
   if (!port.ok()) return rt.Fail("http", port.status());
   rt.RunConsumer(std::move(*consumer), service);
   common::LogInfo("channel_open311 running", {{"port", *port}});
-  return rt.WaitForShutdownAndStop();
+  int rc = rt.WaitForShutdownAndStop();
+  // The consumer has stopped (it waited for every write it handed over): nothing is queued.
+  service.SetBatcher(nullptr);
+  batcher.Stop();
+  return rc;
 }
 
 }  // namespace teksin::channel_open311

@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "common/turkish_text.h"
 #include "events/envelope.h"
+#include "kafka/publisher.h"
 
 namespace teksin::channel_open311 {
 namespace {
@@ -363,15 +364,20 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
       // Notes carry no case snapshot: the request is found by its case id (the token).
       const auto& n = env.task_note_added();
       if (!n.visible_to_citizen() || n.note().empty()) return absl::OkStatus();
+      // The token is stored by the request's first write, which may still be queued.
+      if (batcher_ != nullptr) batcher_->Flush();
       auto id = store_.FindByToken(n.case_id());
       if (!id.ok()) return id.status();
       if (!id->has_value()) return absl::OkStatus();  // not a request this channel shows
-      HistoryEntry h;
-      h.event_id = env.event_id();
-      h.at_us = at;
-      h.status = "note";
-      h.note = n.note();
-      return store_.Apply(**id, {}, {{"citizen_note", n.note()}}, at, h);
+      ViewWrite w;
+      w.request_id = **id;
+      w.current = {{"citizen_note", n.note()}};
+      w.at_us = at;
+      w.entry.event_id = env.event_id();
+      w.entry.at_us = at;
+      w.entry.status = "note";
+      w.entry.note = n.note();
+      return WriteView(std::move(w));
     }
     default:
       return absl::OkStatus();
@@ -401,14 +407,30 @@ absl::Status Open311Service::Handle(const events::ConsumedEvent& event) {
   if (!c->location().district().empty()) current["district"] = c->location().district();
   if (!c->links().duplicate_of().empty()) current["duplicate_of"] = c->links().duplicate_of();
   if (!c->links().parent().empty()) current["parent"] = c->links().parent();
-  HistoryEntry h;
-  h.event_id = env.event_id();
-  h.at_us = at;
-  h.status = current["detailed_status"];
+  ViewWrite w;
+  w.request_id = c->tracking_code();
+  w.entry.event_id = env.event_id();
+  w.entry.at_us = at;
+  w.entry.status = current["detailed_status"];
   auto notes = current.find("status_notes");
-  if (notes != current.end()) h.note = notes->second;
-  if (current.count("agency_responsible")) h.note = current["agency_responsible"];
-  return store_.Apply(c->tracking_code(), fixed, current, at, h);
+  if (notes != current.end()) w.entry.note = notes->second;
+  if (current.count("agency_responsible")) w.entry.note = current["agency_responsible"];
+  w.fixed = std::move(fixed);
+  w.current = std::move(current);
+  w.at_us = at;
+  return WriteView(std::move(w));
+}
+
+absl::Status Open311Service::WriteView(ViewWrite w) {
+  // In the projection's consumer, many events' writes go in one round trip (ADR 0024); the
+  // consumer stores the offset once the batch is written. Elsewhere (Submit, tests): now.
+  if (batcher_ != nullptr) {
+    if (auto done = kafka::DeferredAcks::Defer()) {
+      batcher_->Add(std::move(w), std::move(done));
+      return absl::OkStatus();
+    }
+  }
+  return store_.Apply(w.request_id, w.fixed, w.current, w.at_us, w.entry);
 }
 
 }  // namespace teksin::channel_open311

@@ -13,6 +13,7 @@
 #include "channel/guards.h"
 #include "channel_open311/admission.h"
 #include "channel_open311/request_store.h"
+#include "channel_open311/view_batcher.h"
 #include "common/time_util.h"
 #include "events/events.h"
 #include "events/topics.h"
@@ -88,8 +89,13 @@ class Open311Service : public events::EventHandler {
 
   // Keeps the request views current from the case's events.
   absl::Status Handle(const events::ConsumedEvent& event) override;
+  // Inside the consumer's deferred-ack scope, Handle queues its write here and completes the
+  // event when the batch is written (ADR 0023, 0024). Null: every write is made in Handle.
+  void SetBatcher(ViewBatcher* batcher) { batcher_ = batcher; }
 
  private:
+  absl::Status WriteView(ViewWrite write);
+
   const catalogue::Catalogue& catalogue_;
   RequestStore& store_;
   const events::Topics& topics_;
@@ -101,6 +107,7 @@ class Open311Service : public events::EventHandler {
   std::unique_ptr<GuardsAdmission> own_admission_;
   SubmitAdmission* admission_ = nullptr;
   vault::ContactVault* vault_ = nullptr;
+  ViewBatcher* batcher_ = nullptr;
 };
 
 }  // namespace teksin::channel_open311

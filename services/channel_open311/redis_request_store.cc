@@ -58,25 +58,64 @@ absl::Status RedisRequestStore::Apply(const std::string& id, const RequestView& 
   return Write(id, fixed, current, at_us, &entry);
 }
 
+void RedisRequestStore::WriteArgs(const std::string& id, const RequestView& fixed,
+                                  const RequestView& current, int64_t at_us,
+                                  const HistoryEntry* entry, std::vector<std::string>* keys,
+                                  std::vector<std::string>* args) const {
+  *keys = {Key(id), prefix_ + ":o311:idx", prefix_ + ":o311:tok:", Key(id) + ":history"};
+  *args = {std::to_string(at_us), std::to_string(fixed.size()), entry ? "1" : "0",
+           entry ? entry->event_id : "", entry ? HistoryValue(*entry) : ""};
+  for (const auto& [k, v] : fixed) {
+    args->push_back(k);
+    args->push_back(v);
+  }
+  for (const auto& [k, v] : current) {
+    args->push_back(k);
+    args->push_back(v);
+  }
+  args->push_back(id);  // last: the member of the listing indexes
+}
+
 absl::Status RedisRequestStore::Write(const std::string& id, const RequestView& fixed,
                                       const RequestView& current, int64_t at_us,
                                       const HistoryEntry* entry) {
-  std::vector<std::string> args{std::to_string(at_us), std::to_string(fixed.size()),
-                                entry ? "1" : "0", entry ? entry->event_id : "",
-                                entry ? HistoryValue(*entry) : ""};
-  for (const auto& [k, v] : fixed) {
-    args.push_back(k);
-    args.push_back(v);
+  std::vector<std::string> keys, args;
+  WriteArgs(id, fixed, current, at_us, entry, &keys, &args);
+  return redis_.Eval(UpsertScript(), keys, args).status();
+}
+
+absl::Status RedisRequestStore::ApplyBatch(const std::vector<ViewWrite>& writes) {
+  if (writes.empty()) return absl::OkStatus();
+  std::vector<std::vector<std::string>> cmds;
+  cmds.reserve(writes.size());
+  for (const auto& w : writes) {
+    std::vector<std::string> keys, args;
+    WriteArgs(w.request_id, w.fixed, w.current, w.at_us, &w.entry, &keys, &args);
+    std::vector<std::string> cmd{"EVALSHA", UpsertScript().sha(), std::to_string(keys.size())};
+    cmd.insert(cmd.end(), keys.begin(), keys.end());
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    cmds.push_back(std::move(cmd));
   }
-  for (const auto& [k, v] : current) {
-    args.push_back(k);
-    args.push_back(v);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto replies = redis_.Pipeline(cmds);
+    if (!replies.ok()) return replies.status();
+    bool missing = false;
+    for (const auto& r : *replies) {
+      if (r.type != redis::Reply::Type::kError) continue;
+      if (r.str.rfind("NOSCRIPT", 0) != 0) {
+        return absl::UnavailableError(absl::StrCat("redis request view: ", r.str));
+      }
+      missing = true;
+    }
+    if (!missing) return absl::OkStatus();
+    // The server does not know the script (restarted, flushed): load it with the first write
+    // and send the batch again (writing a view twice changes nothing).
+    const auto& w = writes.front();
+    if (absl::Status s = Write(w.request_id, w.fixed, w.current, w.at_us, &w.entry); !s.ok()) {
+      return s;
+    }
   }
-  args.push_back(id);  // last: the member of the listing indexes
-  return redis_
-      .Eval(UpsertScript(),
-            {Key(id), prefix_ + ":o311:idx", prefix_ + ":o311:tok:", Key(id) + ":history"}, args)
-      .status();
+  return absl::UnavailableError("redis request view: the script could not be loaded");
 }
 
 absl::StatusOr<std::vector<std::optional<RequestView>>> RedisRequestStore::GetMany(

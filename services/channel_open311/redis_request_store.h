@@ -16,6 +16,7 @@ class RedisRequestStore : public RequestStore {
                       int64_t at_us) override;
   absl::Status Apply(const std::string& id, const RequestView& fixed, const RequestView& current,
                      int64_t at_us, const HistoryEntry& entry) override;
+  absl::Status ApplyBatch(const std::vector<ViewWrite>& writes) override;
   absl::StatusOr<std::optional<RequestView>> Get(const std::string& id) override;
   absl::Status AddHistory(const std::string& id, const HistoryEntry& entry) override;
   absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& id) override;
@@ -25,6 +26,10 @@ class RedisRequestStore : public RequestStore {
  private:
   absl::Status Write(const std::string& id, const RequestView& fixed, const RequestView& current,
                      int64_t at_us, const HistoryEntry* entry);
+  // The script's KEYS and ARGV for one write.
+  void WriteArgs(const std::string& id, const RequestView& fixed, const RequestView& current,
+                 int64_t at_us, const HistoryEntry* entry, std::vector<std::string>* keys,
+                 std::vector<std::string>* args) const;
   absl::StatusOr<std::vector<std::optional<RequestView>>> GetMany(const std::vector<std::string>& ids);
   std::string Key(const std::string& id) const { return prefix_ + ":o311:req:" + id; }
   redis::RedisClient& redis_;

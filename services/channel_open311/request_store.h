@@ -34,6 +34,14 @@ struct RequestQuery {
   size_t offset = 0;
 };
 
+// One event's write to the view: Upsert's arguments and the history entry (RequestStore::Apply).
+struct ViewWrite {
+  std::string request_id;
+  RequestView fixed, current;
+  int64_t at_us = 0;
+  HistoryEntry entry;
+};
+
 class RequestStore {
  public:
   virtual ~RequestStore() = default;
@@ -48,6 +56,16 @@ class RequestStore {
                              const RequestView& current, int64_t at_us, const HistoryEntry& entry) {
     if (absl::Status s = Upsert(request_id, fixed, current, at_us); !s.ok()) return s;
     return AddHistory(request_id, entry);
+  }
+  // Apply for each write, in order (Redis: one pipelined round trip). Writing a batch again
+  // changes nothing, so a failed batch is simply retried.
+  virtual absl::Status ApplyBatch(const std::vector<ViewWrite>& writes) {
+    for (const auto& w : writes) {
+      if (absl::Status s = Apply(w.request_id, w.fixed, w.current, w.at_us, w.entry); !s.ok()) {
+        return s;
+      }
+    }
+    return absl::OkStatus();
   }
   virtual absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& request_id) = 0;
   // Newest first by requested time.

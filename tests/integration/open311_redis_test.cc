@@ -173,5 +173,56 @@ TEST(Open311RequestStoreRedis, ApplyWritesTheViewAndItsHistoryInOneRoundTrip) {
   ASSERT_EQ(listed->size(), 1u);
 }
 
+TEST(Open311RequestStoreRedis, ABatchIsOneRoundTripInOrderAndSurvivesAScriptFlush) {
+  auto infra = testing::LoadInfra();
+  redis::RedisConfig rc;
+  rc.url = infra.redis_url;
+  metrics::Registry registry;
+  auto client = redis::RedisClient::Create(rc, &registry, "batch");
+  ASSERT_TRUE(client.ok());
+  RedisRequestStore store(**client, testing::UniquePrefix("o311"));
+  auto round_trips = [&registry] {
+    const std::string text = registry.Render();
+    const std::string name = "teksin_batch_redis_command_duration_seconds_count ";
+    auto at = text.find(name);
+    return at == std::string::npos ? 0 : std::stoi(text.substr(at + name.size()));
+  };
+  std::vector<ViewWrite> writes;
+  for (int i = 0; i < 50; ++i) {
+    ViewWrite w;
+    w.request_id = absl::StrCat("DDDDD-", 10000 + i);
+    w.fixed = {{"case_id", absl::StrCat("case-", i)}, {"service_code", "su-ariza"},
+               {"requested_us", absl::StrCat(1000 + i)}};
+    w.current = {{"status", "open"}, {"detailed_status", "received"}};
+    w.at_us = 1000 + i;
+    w.entry = HistoryEntry{absl::StrCat("ev-", i), 1000 + i, "received", ""};
+    writes.push_back(w);
+    // The same request's next event in the same batch wins (written in order).
+    w.current = {{"status", "open"}, {"detailed_status", "registered"}};
+    w.at_us = 2000 + i;
+    w.entry = HistoryEntry{absl::StrCat("ev-r-", i), 2000 + i, "registered", ""};
+    writes.push_back(w);
+  }
+  // The server forgot the script (a restart): loaded again, the batch written anyway.
+  ASSERT_TRUE((*client)->Command({"SCRIPT", "FLUSH"}).ok());
+  ASSERT_TRUE(store.ApplyBatch(writes).ok());
+  const int before = round_trips();
+  ASSERT_TRUE(store.ApplyBatch(writes).ok()) << "a batch written twice changes nothing";
+  EXPECT_EQ(round_trips(), before + 1);
+  for (int i : {0, 49}) {
+    const std::string id = absl::StrCat("DDDDD-", 10000 + i);
+    auto v = store.Get(id);
+    ASSERT_TRUE(v.ok() && v->has_value());
+    EXPECT_EQ((**v)["detailed_status"], "registered");
+    auto h = store.History(id);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->size(), 2u);
+    EXPECT_EQ((*h)[1].status, "registered");
+    EXPECT_EQ(**store.FindByToken(absl::StrCat("case-", i)), id);
+  }
+  RequestQuery all;
+  EXPECT_EQ(store.Query(all)->size(), 50u);
+}
+
 }  // namespace
 }  // namespace teksin::channel_open311

@@ -7,6 +7,8 @@
 #include "channel/guards.h"
 #include "channel_open311/admission.h"
 #include "channel_open311/request_store.h"
+#include "channel_open311/view_batcher.h"
+#include "kafka/publisher.h"
 #include "common/phone.h"
 #include "events/in_memory.h"
 #include "events/topics.h"
@@ -479,6 +481,70 @@ TEST_F(Open311GuardsTest, ATakenTrackingCodeIsReplacedAndAFailingAdmissionFailsO
   service_.SetAdmission(nullptr);  // back to the guards one by one
   EXPECT_OK(service_.Submit(AppSubmission()));
   EXPECT_EQ(admission.calls, 2);
+}
+
+// In the projection's consumer (inside a deferred-ack scope) the writes go to the batcher, and
+// each event completes only once its batch is in the store (ADR 0023, 0024).
+TEST_F(Open311ServiceTest, InsideTheConsumersScopeWritesAreBatchedAndCompletedWhenWritten) {
+  Accepted a = SubmitOk(AppSubmission());  // an HTTP thread: written at once, no batcher
+  ASSERT_EQ(store_.upserts, 1);
+  class FailingOnce : public InMemoryRequestStore {
+   public:
+    absl::Status ApplyBatch(const std::vector<ViewWrite>& writes) override {
+      ++batches;
+      if (fail) return absl::UnavailableError("redis down");
+      return InMemoryRequestStore::ApplyBatch(writes);
+    }
+    bool fail = false;
+    int batches = 0;
+  } store;
+  ViewBatchOptions o;
+  o.max_events = 2;
+  o.max_delay = std::chrono::hours(1);  // only full batches and flushes write
+  o.max_attempts = 1;
+  ViewBatcher batcher(store, o);
+  Open311Service service(teksin::testing::RealCatalogue(), store, topics_, publisher_, clock_,
+                         Options());
+  service.SetBatcher(&batcher);
+  const v1::Case c = PublishedCase();
+  std::vector<std::shared_ptr<kafka::AckBatch>> done;
+  auto handle = [&](v1::Envelope e) {
+    kafka::DeferredAcks scope;
+    EXPECT_OK(service.Handle(teksin::testing::Consumed("teksin.intake.cases.v1", std::move(e))));
+    auto taken = scope.Take();
+    ASSERT_THAT(taken, SizeIs(1));
+    done.push_back(taken[0]);
+  };
+  handle(teksin::testing::CaseRegisteredEnv("registered-1", TrTime(2026, 5, 22, 10, 0, 1), c));
+  EXPECT_FALSE(done[0]->Done()) << "queued, not written: the batch is not full";
+  v1::Case routed = c;
+  SetOwner(routed, "ilce-tarsus", v1::OWNER_KIND_DISTRICT_MUNICIPALITY, "Tarsus Belediyesi");
+  handle(teksin::testing::CaseRoutedEnv("routed-1", TrTime(2026, 5, 22, 10, 0, 2), routed, "task-1",
+                                        1, false));
+  ASSERT_TRUE(done[0]->WaitFor(std::chrono::minutes(1)));
+  ASSERT_TRUE(done[1]->WaitFor(std::chrono::minutes(1)));
+  EXPECT_EQ(done[0]->Error(), "");
+  EXPECT_EQ(done[1]->Error(), "");
+  EXPECT_EQ(store.batches, 1);
+  auto v = store.Get(a.service_request_id);
+  ASSERT_OK(v);
+  ASSERT_TRUE(v->has_value());
+  EXPECT_EQ((**v)["detailed_status"], "routed");
+  EXPECT_THAT(*store.History(a.service_request_id), SizeIs(2));
+  // A batch the store refuses fails its events' completions: the consumer hands them over again.
+  store.fail = true;
+  handle(teksin::testing::CaseRegisteredEnv("registered-2", TrTime(2026, 5, 22, 10, 0, 3), c));
+  handle(teksin::testing::CaseRegisteredEnv("registered-3", TrTime(2026, 5, 22, 10, 0, 4), c));
+  ASSERT_TRUE(done[3]->WaitFor(std::chrono::minutes(1)));
+  EXPECT_NE(done[2]->Error(), "");
+  EXPECT_NE(done[3]->Error(), "");
+  // Outside a scope (Submit, or TEKSIN_KAFKA_MAX_IN_FLIGHT=1) the write is made in Handle.
+  store.fail = false;
+  EXPECT_OK(service.Handle(teksin::testing::Consumed(
+      "teksin.intake.cases.v1",
+      teksin::testing::CaseRegisteredEnv("registered-4", TrTime(2026, 5, 22, 10, 0, 5), c))));
+  EXPECT_THAT(*store.History(a.service_request_id), SizeIs(3));
+  batcher.Stop();
 }
 
 }  // namespace
