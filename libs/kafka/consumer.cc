@@ -165,13 +165,25 @@ void KafkaEventConsumer::UpdateLag() {
   RdKafka::TopicPartition::destroy(parts);
 }
 
-void KafkaEventConsumer::StoreOffset(const std::string& topic, int32_t partition, int64_t next) {
-  std::vector<RdKafka::TopicPartition*> offsets{RdKafka::TopicPartition::create(topic, partition, next)};
-  consumer_->offsets_store(offsets);
-  RdKafka::TopicPartition::destroy(offsets);
-}
-
 void KafkaEventConsumer::Retire(bool all, bool rewind) {
+  // The offsets to store, the latest per partition: one offsets_store call per pass.
+  std::vector<std::unique_ptr<RdKafka::TopicPartition>> to_store;
+  auto store = [&](const std::string& topic, int32_t partition, int64_t next) {
+    for (auto& tp : to_store) {
+      if (tp->partition() == partition && tp->topic() == topic) {
+        tp->set_offset(next);
+        return;
+      }
+    }
+    to_store.emplace_back(RdKafka::TopicPartition::create(topic, partition, next));
+  };
+  auto flush = [&] {
+    if (to_store.empty()) return;
+    std::vector<RdKafka::TopicPartition*> offsets;
+    for (auto& tp : to_store) offsets.push_back(tp.get());
+    consumer_->offsets_store(offsets);
+    to_store.clear();
+  };
   while (!in_flight_.empty()) {
     InFlight& f = in_flight_.front();
     bool done = true;
@@ -183,6 +195,7 @@ void KafkaEventConsumer::Retire(bool all, bool rewind) {
     }
     if (!done) {
       if (!all && static_cast<int>(in_flight_.size()) < config_.max_in_flight) break;
+      flush();  // what is done already is stored before we wait
       // Every record ends acknowledged or failed within message.timeout.ms; a completion made by
       // DeferredAcks::Defer is finished by its holder on its own (ADR 0023).
       for (const auto& b : f.acks) {
@@ -201,7 +214,7 @@ void KafkaEventConsumer::Retire(bool all, bool rewind) {
       if (!error.empty()) break;
     }
     if (error.empty()) {
-      StoreOffset(f.topic, f.partition, f.offset + 1);
+      store(f.topic, f.partition, f.offset + 1);
       in_flight_.pop_front();
       continue;
     }
@@ -223,6 +236,7 @@ void KafkaEventConsumer::Retire(bool all, bool rewind) {
       }
     }
   }
+  flush();
   in_flight_gauge_->With({}).Set(static_cast<double>(in_flight_.size()));
 }
 
@@ -233,6 +247,9 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
   }
   auto last_lag = std::chrono::steady_clock::now();
   auto last_probe = last_lag;
+  // One event object for the whole run: parsing into it reuses its allocations (handlers get it
+  // by const reference and keep nothing of it after they return).
+  events::ConsumedEvent ev;
   while (!stop_.load()) {
     std::unique_ptr<RdKafka::Message> msg(consumer_->consume(200));
     auto now = std::chrono::steady_clock::now();
@@ -260,16 +277,22 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
     }
     healthy_ = true;
 
-    events::ConsumedEvent ev;
     ev.topic = msg->topic_name();
     ev.partition = msg->partition();
     ev.offset = msg->offset();
-    if (msg->key()) ev.key = *msg->key();
-    std::string value(static_cast<const char*>(msg->payload()), msg->len());
+    if (msg->key()) {
+      ev.key = *msg->key();
+    } else {
+      ev.key.clear();
+    }
+    const char* payload = static_cast<const char*>(msg->payload());
+    const size_t payload_len = msg->len();
 
     absl::Status result;
     std::vector<std::shared_ptr<AckBatch>> acks;
-    if (!ev.envelope.ParseFromString(value) || ev.envelope.event_id().empty()) {
+    if (!ev.envelope.ParseFromArray(payload, static_cast<int>(payload_len)) ||
+        ev.envelope.event_id().empty()) {
+      ev.envelope.Clear();
       result = absl::InvalidArgumentError("value is not a teksin.v1.Envelope with an event_id");
     } else {
       int backoff_ms = 50;
@@ -304,8 +327,8 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
     if (!result.ok()) {
       // Poison: the dead letter must be acknowledged before the offset moves on.
       for (int backoff_ms = 100;; backoff_ms = std::min(backoff_ms * 2, config_.max_backoff_ms)) {
-        absl::Status dl = DeadLetter(ev.topic, ev.partition, ev.offset, ev.key, value,
-                                     std::string(result.message()));
+        absl::Status dl = DeadLetter(ev.topic, ev.partition, ev.offset, ev.key,
+                                     std::string(payload, payload_len), std::string(result.message()));
         if (dl.ok()) break;
         common::LogError("dead-letter publish failed", {{"error", dl.ToString()}});
         if (stop_.load()) {

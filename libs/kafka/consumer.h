@@ -61,7 +61,6 @@ class KafkaEventConsumer : public events::EventConsumer {
   // the oldest when the window is full, or for all of them when `all` (stop, revocation). A failed
   // delivery drops its partition's in-flight events and, when `rewind`, seeks back to the event.
   void Retire(bool all, bool rewind);
-  void StoreOffset(const std::string& topic, int32_t partition, int64_t next);
 
   struct InFlight {
     std::string topic;

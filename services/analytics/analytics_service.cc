@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/time/civil_time.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -149,7 +150,22 @@ v1::ResolutionTime ResolutionOf(const std::string& key, const std::map<std::stri
   return r;
 }
 
-std::string DayOf(absl::Time t) { return absl::FormatTime("%Y-%m-%d", t, Turkey()); }
+std::string DayOf(absl::Time t) {
+  // Türkiye is UTC+3 all year, so the day is a whole number of days since the epoch; each thread
+  // remembers the last one it formatted (events come mostly in time order).
+  const int64_t local = absl::ToUnixSeconds(t) + 3 * 3600;
+  if (t < absl::UnixEpoch() || local >= 253402300800) {  // before 1970 or after 9999: rare, slow
+    return absl::FormatTime("%Y-%m-%d", t, Turkey());
+  }
+  const int64_t day = local / 86400;
+  thread_local int64_t cached_day = -1;
+  thread_local std::string cached;
+  if (day != cached_day) {
+    cached = absl::FormatCivilTime(absl::CivilDay(1970, 1, 1) + day);
+    cached_day = day;
+  }
+  return cached;
+}
 
 const std::vector<double>& ResolutionBuckets() {
   static const std::vector<double> kBounds = {

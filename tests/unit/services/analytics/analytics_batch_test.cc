@@ -235,5 +235,22 @@ TEST(AnalyticsBatchingTest, AfterStopAnEventIsNotQueuedButFailed) {
   EXPECT_NE(done->Error(), "");
 }
 
+TEST(DayOfTest, TheRememberedDayIsAlwaysTheDayInTurkiye) {
+  const absl::TimeZone turkey = absl::FixedTimeZone(3 * 3600);
+  // Around midnight in Türkiye (21:00 UTC), forwards and backwards, and far apart.
+  absl::Time t0 = absl::FromCivil(absl::CivilSecond(2026, 12, 31, 20, 59, 58), absl::UTCTimeZone());
+  std::vector<absl::Time> times;
+  for (int i = 0; i < 5; ++i) times.push_back(t0 + absl::Seconds(i));
+  for (int i = 4; i >= 0; --i) times.push_back(t0 + absl::Seconds(i) - absl::Milliseconds(1));
+  times.push_back(absl::UnixEpoch());
+  times.push_back(absl::UnixEpoch() - absl::Seconds(1));
+  times.push_back(absl::FromCivil(absl::CivilSecond(2028, 2, 29, 23, 59, 59), turkey));
+  times.push_back(absl::FromCivil(absl::CivilSecond(2028, 3, 1, 0, 0, 0), turkey));
+  times.push_back(t0);
+  for (absl::Time t : times) {
+    EXPECT_EQ(DayOf(t), absl::FormatTime("%Y-%m-%d", t, turkey)) << t;
+  }
+}
+
 }  // namespace
 }  // namespace teksin::analytics
