@@ -113,15 +113,18 @@ return result
 const redis::Script& ApplyNewBatchScript() {
   // The common case of ApplyBatch, every event new: the increments come summed already.
   // ARGV: ns, ttl, k, event_id * k, m, (case_id, status, at_us) * m, d, day * d, h, hash * h,
-  // then (hash, field, delta) triples to the end. If any event id was seen before, nothing is
-  // written and the answer is 0 (the caller then sends the batch with every event's increments
-  // to ApplyBatchScript); otherwise 1.
+  // then (hash, field, delta) triples to the end. If any event id was seen before, the script
+  // takes back the seen keys it set, so that it leaves nothing written, and answers 0 (the caller
+  // then sends the batch with every event's increments to ApplyBatchScript); otherwise 1.
   static const redis::Script kScript(R"lua(
 local ns, ttl, k = ARGV[1], ARGV[2], tonumber(ARGV[3])
 for i = 4, 3 + k do
-  if redis.call('EXISTS', ns .. ':seen:' .. ARGV[i]) == 1 then return 0 end
+  if not redis.call('SET', ns .. ':seen:' .. ARGV[i], '1', 'NX', 'EX', ttl) then
+    -- Seen before: take back the keys this call set, so that it leaves nothing behind.
+    for j = 4, i - 1 do redis.call('DEL', ns .. ':seen:' .. ARGV[j]) end
+    return 0
+  end
 end
-for i = 4, 3 + k do redis.call('SET', ns .. ':seen:' .. ARGV[i], '1', 'EX', ttl) end
 local i = 4 + k
 local m = tonumber(ARGV[i])
 i = i + 1

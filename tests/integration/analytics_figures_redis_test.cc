@@ -196,6 +196,18 @@ TEST(AnalyticsRedis, BatchesCountEachEventOnceAndEqualOneScriptPerEvent) {
   for (size_t i = 0; i < overlap.size(); ++i) EXPECT_EQ((*m)[i], i >= seen_before) << i;
   EXPECT_EQ(Everything(mixed), Everything(per_event));
 
+  // New events followed by one seen before: the summed script takes back the seen keys it had
+  // set, and the per-event script then counts exactly the new ones.
+  analytics::RedisCountsStore tail(**client, prefix + ":tail", 3600);
+  ASSERT_TRUE(tail.ApplyBatch({events.back()}).ok());
+  std::vector<analytics::EventEffects> rest(events.begin(), events.end() - 1);
+  rest.push_back(events.back());
+  auto t = tail.ApplyBatch(rest);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(std::count(t->begin(), t->end(), true), static_cast<long>(events.size() - 1));
+  EXPECT_FALSE(t->back());
+  EXPECT_EQ(Everything(tail), Everything(per_event));
+
   // The same events through the per-event script into the batched namespace: all seen already.
   for (const auto& e : events) {
     auto applied = batched.Apply(e.event_id, e.effects);
