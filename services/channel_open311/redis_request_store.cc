@@ -14,27 +14,41 @@ const redis::Script& UpsertScript() {
   //       (k, v) * rest, id
   static const redis::Script kScript(R"lua(
 local n = tonumber(ARGV[2])
-local i = 6
-for _ = 1, n do
-  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
-  i = i + 2
+-- One read for the fixed fields and the state this script needs, then one write of the fixed
+-- fields not set yet (the first writer of each wins).
+local names = {'requested_us', 'service_code', 'case_id', '_updated_us'}
+for j = 0, n - 1 do names[#names + 1] = ARGV[6 + 2 * j] end
+local have = redis.call('HMGET', KEYS[1], unpack(names))
+local set, newly = {}, {}
+for j = 0, n - 1 do
+  if not have[5 + j] then
+    local k, v = ARGV[6 + 2 * j], ARGV[7 + 2 * j]
+    set[#set + 1] = k
+    set[#set + 1] = v
+    newly[k] = v
+  end
 end
--- The listing indexes: all requests and per service, scored by the time requested.
-local requested = redis.call('HGET', KEYS[1], 'requested_us')
-local code = redis.call('HGET', KEYS[1], 'service_code')
-if requested then
+if #set > 0 then redis.call('HSET', KEYS[1], unpack(set)) end
+local requested = have[1] or newly['requested_us']
+local code = have[2] or newly['service_code']
+local case_id = have[3] or newly['case_id']
+-- The listing indexes (all requests and per service, scored by the time requested) and the
+-- token, written by the call that set their fields (the script is atomic, so they exist since).
+if requested and (newly['requested_us'] or newly['service_code']) then
   redis.call('ZADD', KEYS[2], requested, ARGV[#ARGV])
   if code then redis.call('ZADD', KEYS[2] .. ':' .. code, requested, ARGV[#ARGV]) end
 end
-local case_id = redis.call('HGET', KEYS[1], 'case_id')
-if case_id then redis.call('SET', KEYS[3] .. case_id, ARGV[#ARGV]) end
-local cur = tonumber(redis.call('HGET', KEYS[1], '_updated_us') or '-1')
+if case_id and newly['case_id'] then redis.call('SET', KEYS[3] .. case_id, ARGV[#ARGV]) end
+local cur = tonumber(have[4] or '-1')
 if tonumber(ARGV[1]) >= cur then
-  while i < #ARGV - 1 do
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-    i = i + 2
+  local cur_set = {}
+  for i = 6 + 2 * n, #ARGV - 2, 2 do
+    cur_set[#cur_set + 1] = ARGV[i]
+    cur_set[#cur_set + 1] = ARGV[i + 1]
   end
-  redis.call('HSET', KEYS[1], '_updated_us', ARGV[1])
+  cur_set[#cur_set + 1] = '_updated_us'
+  cur_set[#cur_set + 1] = ARGV[1]
+  redis.call('HSET', KEYS[1], unpack(cur_set))
 end
 if ARGV[3] == '1' then redis.call('HSET', KEYS[4], ARGV[4], ARGV[5]) end
 return 1

@@ -144,7 +144,7 @@ TEST(Open311RequestStoreRedis, ApplyWritesTheViewAndItsHistoryInOneRoundTrip) {
                   .ok());
   const int before = round_trips();
   HistoryEntry routed{"ev-2", 300, "routed", "MESKİ"};
-  ASSERT_TRUE(store.Apply("CCCCC-11111", {{"description", "other"}},
+  ASSERT_TRUE(store.Apply("CCCCC-11111", {{"description", "other"}, {"citizen_key", "ck-1"}},
                           {{"status", "open"}, {"detailed_status", "routed"}}, 300, routed)
                   .ok());
   EXPECT_EQ(round_trips(), before + 1);
@@ -157,7 +157,8 @@ TEST(Open311RequestStoreRedis, ApplyWritesTheViewAndItsHistoryInOneRoundTrip) {
   auto v = store.Get("CCCCC-11111");
   ASSERT_TRUE(v.ok() && v->has_value());
   EXPECT_EQ((**v)["detailed_status"], "routed");
-  EXPECT_EQ((**v)["description"], "Su borusu patladı");
+  EXPECT_EQ((**v)["description"], "Su borusu patladı") << "a fixed field is set once";
+  EXPECT_EQ((**v)["citizen_key"], "ck-1") << "a fixed field first sent later is set then";
   auto h = store.History("CCCCC-11111");
   ASSERT_TRUE(h.ok());
   ASSERT_EQ(h->size(), 3u);
@@ -171,6 +172,11 @@ TEST(Open311RequestStoreRedis, ApplyWritesTheViewAndItsHistoryInOneRoundTrip) {
   auto listed = store.Query(RequestQuery{});
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 1u);
+  RequestQuery by_service;
+  by_service.service_code = "su-ariza";
+  EXPECT_EQ(store.Query(by_service)->size(), 1u);
+  by_service.service_code = "yol-sokak";
+  EXPECT_EQ(store.Query(by_service)->size(), 0u);
 }
 
 TEST(Open311RequestStoreRedis, ABatchIsOneRoundTripInOrderAndSurvivesAScriptFlush) {
