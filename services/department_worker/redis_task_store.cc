@@ -163,6 +163,28 @@ absl::StatusOr<std::vector<StoredTask>> RedisTaskStore::ListOpen(size_t limit) {
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> RedisTaskStore::ListOpenIds(size_t limit) {
+  if (limit == 0) return std::vector<std::string>{};
+  auto ids = redis_.Command({"ZRANGE", QueueKey(), "0", std::to_string(static_cast<int64_t>(limit) - 1)});
+  if (!ids.ok()) return ids.status();
+  if (ids->type == redis::Reply::Type::kError) return absl::UnavailableError("redis: " + ids->str);
+  std::vector<std::string> list;
+  list.reserve(ids->elements.size());
+  for (const auto& e : ids->elements) list.push_back(e.str);
+  return list;
+}
+
+absl::StatusOr<std::vector<StoredTask>> RedisTaskStore::GetOpen(const std::vector<std::string>& ids) {
+  std::vector<StoredTask> out;
+  if (ids.empty()) return out;
+  auto many = GetMany(ids);
+  if (!many.ok()) return many.status();
+  for (auto& t : *many) {
+    if (t && StatusRank(t->status) < 4) out.push_back(std::move(*t));
+  }
+  return out;
+}
+
 absl::StatusOr<int64_t> RedisTaskStore::CountOpen() {
   auto r = redis_.Command({"ZCARD", QueueKey()});
   if (!r.ok()) return r.status();

@@ -17,6 +17,8 @@ class RedisTaskStore : public TaskStore {
   absl::StatusOr<ApplyResult> Apply(const StatusChange& change) override;
   absl::StatusOr<std::optional<StoredTask>> Get(const std::string& task_id) override;
   absl::StatusOr<std::vector<StoredTask>> ListOpen(size_t limit) override;
+  absl::StatusOr<std::vector<std::string>> ListOpenIds(size_t limit) override;
+  absl::StatusOr<std::vector<StoredTask>> GetOpen(const std::vector<std::string>& ids) override;
   absl::StatusOr<int64_t> CountOpen() override;
   absl::Status AddHistory(const std::string& task_id, const v1::TaskHistoryEntry& e) override;
   absl::StatusOr<std::vector<v1::TaskHistoryEntry>> History(const std::string& task_id) override;

@@ -84,6 +84,26 @@ absl::StatusOr<std::vector<StoredTask>> InMemoryTaskStore::ListOpen(size_t limit
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> InMemoryTaskStore::ListOpenIds(size_t limit) {
+  auto open = ListOpen(limit);
+  if (!open.ok()) return open.status();
+  std::vector<std::string> ids;
+  for (const auto& t : *open) ids.push_back(t.assigned.task_id());
+  return ids;
+}
+
+absl::StatusOr<std::vector<StoredTask>> InMemoryTaskStore::GetOpen(const std::vector<std::string>& ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<StoredTask> out;
+  for (const auto& id : ids) {
+    auto it = tasks_.find(id);
+    if (it != tasks_.end() && !it->second.assigned.task_id().empty() && StatusRank(it->second.status) < 4) {
+      out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<int64_t> InMemoryTaskStore::CountOpen() {
   auto all = ListOpen(SIZE_MAX);
   if (!all.ok()) return all.status();

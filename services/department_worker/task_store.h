@@ -55,6 +55,11 @@ class TaskStore {
   virtual absl::StatusOr<std::optional<StoredTask>> Get(const std::string& task_id) = 0;
   // Open tasks by priority, then deadline.
   virtual absl::StatusOr<std::vector<StoredTask>> ListOpen(size_t limit) = 0;
+  // The same order, ids only: the deadline watch lists these every scan and reads only the
+  // tasks it has not seen yet (a whole ListOpen every scan cost ~40 µs of CPU per open task).
+  virtual absl::StatusOr<std::vector<std::string>> ListOpenIds(size_t limit) = 0;
+  // The open tasks among `ids`, in their order (closed and unknown ones are left out).
+  virtual absl::StatusOr<std::vector<StoredTask>> GetOpen(const std::vector<std::string>& ids) = 0;
   virtual absl::StatusOr<int64_t> CountOpen() = 0;
 
   // The task's history, one entry per event id (adding the same event again changes nothing).
@@ -84,6 +89,8 @@ class InMemoryTaskStore : public TaskStore {
   absl::StatusOr<ApplyResult> Apply(const StatusChange& change) override;
   absl::StatusOr<std::optional<StoredTask>> Get(const std::string& task_id) override;
   absl::StatusOr<std::vector<StoredTask>> ListOpen(size_t limit) override;
+  absl::StatusOr<std::vector<std::string>> ListOpenIds(size_t limit) override;
+  absl::StatusOr<std::vector<StoredTask>> GetOpen(const std::vector<std::string>& ids) override;
   absl::StatusOr<int64_t> CountOpen() override;
   absl::Status AddHistory(const std::string& task_id, const v1::TaskHistoryEntry& e) override;
   absl::StatusOr<std::vector<v1::TaskHistoryEntry>> History(const std::string& task_id) override;

@@ -131,6 +131,15 @@ TEST_F(RedisTest, TaskQueueIsOrderedAndNeverMovesBackwards) {
   EXPECT_EQ((*open)[0].assigned.task_id(), "urgent");
   EXPECT_EQ((*open)[1].assigned.task_id(), "early");
   EXPECT_EQ((*open)[2].assigned.task_id(), "late");
+  // The deadline watch's cheap listing: ids in the same order, then only the tasks it asks for.
+  auto ids = store.ListOpenIds(10);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<std::string>{"urgent", "early", "late"}));
+  auto two = store.GetOpen({"late", "absent", "urgent"});
+  ASSERT_TRUE(two.ok());
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[0].assigned.task_id(), "late");
+  EXPECT_EQ((*two)[1].assigned.task_id(), "urgent");
 
   auto claimed = store.Apply({"early", v1::TASK_STATUS_CLAIMED, "ayse", "", "", "", now});
   ASSERT_TRUE(claimed.ok());
@@ -142,6 +151,8 @@ TEST_F(RedisTest, TaskQueueIsOrderedAndNeverMovesBackwards) {
   EXPECT_FALSE(stale->applied);
   EXPECT_EQ(stale->status, v1::TASK_STATUS_RESOLVED);
   EXPECT_EQ(*store.CountOpen(), 2);
+  EXPECT_EQ(*store.ListOpenIds(10), (std::vector<std::string>{"urgent", "late"}));
+  EXPECT_TRUE(store.GetOpen({"early"})->empty());  // closed: left out
 
   // Rebuild order: the resolution arrives before the assignment; the task stays closed.
   ASSERT_TRUE(store.Apply({"ghost", v1::TASK_STATUS_RESOLVED, "ali", "", "x", "", now}).ok());

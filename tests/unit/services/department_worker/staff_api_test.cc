@@ -377,6 +377,78 @@ TEST_F(DeadlineWatchTest, AFailedPublishIsRetriedByTheNextScan) {
   ASSERT_THAT(Alerts(), SizeIs(1));
 }
 
+TEST_F(DeadlineWatchTest, AnAlertAnotherInstanceHoldsIsAskedForAgainAfterTheLease) {
+  Assign("d5");
+  DeadlineOptions o = Options();
+  o.lease = absl::Seconds(60);
+  DeadlineWatch watch(unit_, store_, topics_, publisher_, clock_, o);
+  clock_.Set(TrTime(2026, 5, 22, 15, 30));  // the warning is due
+  // Another instance took the warning's lease, then died before publishing.
+  ASSERT_OK(store_.TryClaimAlert("d5", v1::DEADLINE_ALERT_KIND_WARNING, absl::Seconds(60)));
+  ASSERT_OK(watch.ScanOnce());
+  EXPECT_TRUE(Alerts().empty());
+  ASSERT_OK(store_.ReleaseAlert("d5", v1::DEADLINE_ALERT_KIND_WARNING));  // its lease lapsed
+  clock_.Set(TrTime(2026, 5, 22, 15, 30) + absl::Seconds(30));
+  ASSERT_OK(watch.ScanOnce());  // not asked again within the lease
+  EXPECT_TRUE(Alerts().empty());
+  clock_.Set(TrTime(2026, 5, 22, 15, 30) + absl::Seconds(61));
+  auto r = watch.ScanOnce();
+  ASSERT_OK(r);
+  EXPECT_EQ(r->warnings, 1);
+  ASSERT_THAT(Alerts(), SizeIs(1));
+}
+
+// Counts the tasks the deadline watch reads in full.
+class CountingTaskStore : public InMemoryTaskStore {
+ public:
+  absl::StatusOr<std::vector<StoredTask>> GetOpen(const std::vector<std::string>& ids) override {
+    read += ids.size();
+    return InMemoryTaskStore::GetOpen(ids);
+  }
+  size_t read = 0;
+};
+
+TEST(DeadlineWatchScan, ReadsOnlyTheTasksItHasNotSeenAndThoseWithAnAlertDue) {
+  common::FakeClock clock(TrTime(2026, 5, 22, 10, 0));
+  events::Topics topics("teksin");
+  events::InMemoryEventPublisher publisher;
+  CountingTaskStore store;
+  WorkerService service("yol-yapim", store, topics, publisher, clock);
+  auto assign = [&](const std::string& id) {
+    v1::Case c = RegisteredCase("case-" + id, "yol-ana-arter", "Akdeniz", TrTime(2026, 5, 22, 9, 0));
+    SetOwner(c, "yol-yapim", v1::OWNER_KIND_METROPOLITAN_DEPARTMENT);
+    *c.mutable_deadline() = common::ToProto(TrTime(2026, 5, 22, 17, 0));  // warning at 15:24
+    ASSERT_OK(service.Handle(Consumed("teksin.routing.tasks.yol-yapim.v1",
+                                      TaskAssignedEnv("assign-" + id, clock.Now(), id, c))));
+  };
+  for (const char* id : {"s1", "s2", "s3"}) assign(id);
+  DeadlineWatch watch("yol-yapim", store, topics, publisher, clock);
+  clock.Set(TrTime(2026, 5, 22, 15, 0));
+  auto r = watch.ScanOnce();
+  ASSERT_OK(r);
+  EXPECT_EQ(r->open, 3);
+  EXPECT_EQ(store.read, 3u);
+  r = watch.ScanOnce();  // nothing new, nothing due: no task read
+  ASSERT_OK(r);
+  EXPECT_EQ(r->open, 3);
+  EXPECT_EQ(store.read, 3u);
+  assign("s4");
+  ASSERT_OK(watch.ScanOnce());
+  EXPECT_EQ(store.read, 4u);  // only the new one
+  ASSERT_OK(service.Claim("s1", "ayse"));
+  ASSERT_OK(service.Resolve("s1", "ayse", "repaired", ""));
+  clock.Set(TrTime(2026, 5, 22, 15, 30));
+  r = watch.ScanOnce();  // three warnings due: each task read once, as it is now
+  ASSERT_OK(r);
+  EXPECT_EQ(r->open, 3);
+  EXPECT_EQ(r->warnings, 3);
+  EXPECT_EQ(store.read, 7u);
+  r = watch.ScanOnce();
+  ASSERT_OK(r);
+  EXPECT_EQ(r->warnings, 0);
+  EXPECT_EQ(store.read, 7u);
+}
+
 TEST_F(ForwardDeskTest, AnUnansweredForwardIsOverdue) {
   Assign("f2");
   ASSERT_OK(service_.Acknowledge("f2", "irtibat-1", ""));
