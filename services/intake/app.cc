@@ -1,6 +1,9 @@
 #include "intake/app.h"
 
+#include <array>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +15,7 @@
 #include "geo/district_locator.h"
 #include "intake/case_classifier.h"
 #include "intake/classifier_grpc.h"
+#include "intake/contact_batcher.h"
 #include "intake/emergency_rules.h"
 #include "intake/intake_service.h"
 #include "intake/label_map.h"
@@ -63,6 +67,10 @@ int Run() {
       env.Double("INTAKE_DUPLICATE_RADIUS_M", options.duplicate_radius_m, 1, 5000);
   options.duplicate_window = ReadDuration(env, "INTAKE_DUPLICATE_WINDOW", "72h");
   options.decision_ttl = ReadDuration(env, "INTAKE_DECISION_TTL", "336h");
+  ContactBatchOptions batching;
+  batching.max_contacts =
+      static_cast<size_t>(env.Int("INTAKE_BATCH_MAX_CONTACTS", 200, 1, 10000));
+  batching.max_delay = std::chrono::milliseconds(env.Int("INTAKE_BATCH_MAX_DELAY_MS", 2, 1, 1000));
   for (const auto& code :
        env.List("INTAKE_NO_DUPLICATE_CATEGORIES", DefaultNoDuplicateCategories())) {
     options.no_duplicate_categories.insert(code);
@@ -132,6 +140,7 @@ int Run() {
 
   std::unique_ptr<redis::RedisClient> redis;
   std::unique_ptr<RedisLinkStore> links;
+  std::unique_ptr<ContactBatcher> batcher;
   if (links_on) {
     auto r = rt.NewRedis();
     if (!r.ok()) return rt.Fail("redis", r.status());
@@ -140,6 +149,23 @@ int Run() {
     options.links = links.get();
     redis::RedisClient* client = redis.get();
     rt.http().AddHealthCheck("redis", [client] { return client->Ping(); });
+    // Contacts decided in batches: one Redis round trip for up to INTAKE_BATCH_MAX_CONTACTS.
+    batcher = std::make_unique<ContactBatcher>(*links, batching);
+    options.batcher = batcher.get();
+    auto& batches = rt.registry().AddCounter(
+        "teksin_intake_link_batches_total",
+        "Batches of contacts whose link decisions went to Redis in one round trip");
+    auto& batched = rt.registry().AddCounter("teksin_intake_link_batched_contacts_total",
+                                             "Contacts decided in such batches");
+    rt.registry().AddCollector([&batches, &batched, b = batcher.get(),
+                                mu = std::make_shared<std::mutex>(),
+                                last = std::make_shared<std::array<int64_t, 2>>()] {
+      std::lock_guard<std::mutex> lock(*mu);
+      std::array<int64_t, 2> now{b->batches(), b->batched_contacts()};
+      batches.With({}).Inc(static_cast<double>(now[0] - (*last)[0]));
+      batched.With({}).Inc(static_cast<double>(now[1] - (*last)[1]));
+      *last = now;
+    });
   }
   // The emergency hand-off must be acknowledged before the case is registered, even inside the
   // consumer's deferred-ack scope (ADR 0022).
@@ -179,7 +205,10 @@ int Run() {
                    {"threshold", threshold},
                    {"emergency_rules", rules->version()},
                    {"links", links_on}});
-  return rt.WaitForShutdownAndStop();
+  int rc = rt.WaitForShutdownAndStop();
+  // The consumers have stopped (they waited for every contact they handed over).
+  if (batcher) batcher->Stop();
+  return rc;
 }
 
 }  // namespace teksin::intake

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "events/envelope.h"
+#include "kafka/publisher.h"
 
 namespace teksin::intake {
 namespace {
@@ -185,8 +186,10 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
     open->lon = c.location().lon();
     open->registered_us = absl::ToUnixMicros(now);
   }
+  Pending p{c, meta, std::move(out), contact.contact_id(), in.event_id(), std::move(classified),
+            triaged, std::move(emergency), now};
   LinkDecision link;
-  if (open && !emergency) {
+  if (open && !p.emergency) {
     DecideRequest r;
     r.contact = in.event_id();
     r.case_id = c.case_id();
@@ -202,14 +205,39 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
     r.since_us = absl::ToUnixMicros(now - options_.duplicate_window);
     r.ttl = options_.decision_ttl;
     r.register_open = open;
+    if (options_.batcher != nullptr) {
+      if (auto done = kafka::DeferredAcks::Defer()) {
+        // Decided with other contacts in one round trip; the event is published from there.
+        auto pending = std::make_shared<Pending>(std::move(p));
+        options_.batcher->Add(
+            std::move(r),
+            [this, pending](const LinkDecision& decided) {
+              return Finish(std::move(*pending), decided);
+            },
+            std::move(done));
+        return absl::OkStatus();
+      }
+    }
     auto decided = options_.links->DecideAndRecord(r);
     if (!decided.ok()) return decided.status();
     link = *decided;
   } else if (open) {
-    // Emergencies are never linked, but later contacts may link to them.
+    // Emergencies are never linked, but later contacts may link to them: indexed after the
+    // contacts queued before them.
+    if (options_.batcher != nullptr) options_.batcher->Flush();
     if (auto s = options_.links->AddOpen(*open); !s.ok()) return s;
   }
+  return Finish(std::move(p), link);
+}
 
+absl::Status IntakeService::Finish(Pending p, const LinkDecision& link) {
+  v1::Case& c = p.c;
+  const events::EnvelopeMeta& meta = p.meta;
+  v1::Envelope& out = p.out;
+  const std::optional<ClassifyResult>& classified = p.classified;
+  const bool triaged = p.triaged;
+  const std::optional<EmergencyMatch>& emergency = p.emergency;
+  const absl::Time now = p.now;
   if (link.kind != LinkKind::kNone) {
     const bool repeat = link.kind == LinkKind::kRepeat;
     if (repeat) {
@@ -223,7 +251,7 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
     linked->set_case_id(c.case_id());
     linked->set_linked_to_case_id(link.case_id);
     linked->set_kind(repeat ? v1::LINK_KIND_REPEAT : v1::LINK_KIND_DUPLICATE);
-    linked->set_contact_id(contact.contact_id());
+    linked->set_contact_id(p.contact_id);
     linked->set_linked_to_tracking_code(link.tracking_code);
     linked->set_distance_m(link.distance_m);
     *linked->mutable_case_() = c;
@@ -242,7 +270,7 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
   if (emergency) {
     c.set_priority(v1::PRIORITY_P1);
     events::EnvelopeMeta hm = meta;
-    hm.event_id = common::DerivedId(in.event_id(), "intake-emergency");
+    hm.event_id = common::DerivedId(p.in_event_id, "intake-emergency");
     v1::Envelope handoff = events::NewEnvelope(hm);
     auto* h = handoff.mutable_emergency_handoff();
     *h->mutable_case_() = c;
@@ -260,7 +288,7 @@ absl::Status IntakeService::Handle(const events::ConsumedEvent& event) {
   AddHistory(c, v1::CASE_STATUS_REGISTERED, now, meta.event_id,
              triaged ? "no category: to the coordination centre for triage" : "");
   auto* reg = out.mutable_case_registered();
-  reg->set_contact_id(contact.contact_id());
+  reg->set_contact_id(p.contact_id);
   if (classified) {
     auto* cl = reg->mutable_classification();
     if (!classified->top.empty()) {

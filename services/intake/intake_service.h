@@ -3,16 +3,19 @@
 // them off before registering), and links repeats and duplicates to the open case they join.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 
 #include "absl/time/time.h"
 #include "catalogue/catalogue.h"
 #include "common/time_util.h"
+#include "events/envelope.h"
 #include "events/events.h"
 #include "events/topics.h"
 #include "geo/district_locator.h"
 #include "intake/case_classifier.h"
+#include "intake/contact_batcher.h"
 #include "intake/emergency_rules.h"
 #include "intake/link_store.h"
 #include "metrics/registry.h"
@@ -25,6 +28,10 @@ struct IntakeOptions {
   const CaseClassifier* classifier = nullptr;
   const EmergencyRules* emergencies = nullptr;
   LinkStore* links = nullptr;
+  // With links: inside the consumer's deferred-ack scope, contacts that need a link decision are
+  // decided in batches there (one Redis round trip per batch, ADR 0024), and their events are
+  // published from its thread. Null: each contact is decided in Handle.
+  ContactBatcher* batcher = nullptr;
   // Publishes the EmergencyHandoff; must return only once the broker acknowledged it (in
   // production a publisher that waits even inside the consumer's deferred-ack scope). Null: the
   // main publisher.
@@ -59,6 +66,19 @@ class IntakeService : public events::EventHandler {
   absl::Status Handle(const events::ConsumedEvent& event) override;
 
  private:
+  // What is left to do for a contact once its link decision is known.
+  struct Pending {
+    v1::Case c;
+    events::EnvelopeMeta meta;
+    v1::Envelope out;
+    std::string contact_id, in_event_id;
+    std::optional<ClassifyResult> classified;
+    bool triaged = false;
+    std::optional<EmergencyMatch> emergency;
+    absl::Time now;
+  };
+  absl::Status Finish(Pending p, const LinkDecision& link);
+
   const catalogue::Catalogue& catalogue_;
   const geo::DistrictLocator& districts_;
   const events::Topics& topics_;

@@ -47,6 +47,18 @@ absl::StatusOr<LinkDecision> LinkStore::DecideAndRecord(const DecideRequest& r) 
   return link;
 }
 
+absl::StatusOr<std::vector<LinkDecision>> LinkStore::DecideAndRecordMany(
+    const std::vector<DecideRequest>& requests) {
+  std::vector<LinkDecision> out;
+  out.reserve(requests.size());
+  for (const auto& r : requests) {
+    auto d = DecideAndRecord(r);
+    if (!d.ok()) return d.status();
+    out.push_back(std::move(*d));
+  }
+  return out;
+}
+
 absl::StatusOr<std::optional<LinkDecision>> InMemoryLinkStore::GetDecision(
     const std::string& contact) {
   std::lock_guard<std::mutex> lock(mu_);

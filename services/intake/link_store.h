@@ -82,6 +82,11 @@ class LinkStore {
   // and records it. When the decision is kNone, indexes register_open. The default composes the
   // calls above; RedisLinkStore does it all in one script.
   virtual absl::StatusOr<LinkDecision> DecideAndRecord(const DecideRequest& request);
+  // DecideAndRecord for each request, in order (a later one sees what an earlier one recorded and
+  // indexed). RedisLinkStore sends the scripts in one pipeline. Failing, some may have been
+  // recorded: deciding them again gives the same answers.
+  virtual absl::StatusOr<std::vector<LinkDecision>> DecideAndRecordMany(
+      const std::vector<DecideRequest>& requests);
   // Resolved or closed: out of the open indexes, remembered as closed.
   virtual absl::Status Close(const std::string& case_id) = 0;
   // Reopened: back into the open indexes (place index with registered_us = at_us); nothing when

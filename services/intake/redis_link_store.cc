@@ -286,36 +286,41 @@ absl::Status RedisLinkStore::AddOpen(const OpenCase& o) {
   return ErrorReply(*r, "add open case");
 }
 
-absl::StatusOr<LinkDecision> RedisLinkStore::DecideAndRecord(const DecideRequest& r) {
+bool RedisLinkStore::DecideArgs(const DecideRequest& r, std::vector<std::string>* keys,
+                                std::vector<std::string>* args) const {
   if (r.register_open &&
       (r.register_open->case_id != r.case_id || r.register_open->category != r.category ||
        r.register_open->citizen_key != r.citizen_key)) {
-    // The script indexes the open case under the request's keys.
-    return LinkStore::DecideAndRecord(r);
+    return false;  // the script indexes the open case under the request's keys
   }
-  std::vector<std::string> keys{absl::StrCat(prefix_, ":decision:", r.contact),
-                                absl::StrCat(prefix_, ":cit:", r.citizen_key, ":", r.category),
-                                absl::StrCat(prefix_, ":geo:", r.category),
-                                absl::StrCat(prefix_, ":geot:", r.category),
-                                absl::StrCat(prefix_, ":case:", r.case_id)};
+  *keys = {absl::StrCat(prefix_, ":decision:", r.contact),
+           absl::StrCat(prefix_, ":cit:", r.citizen_key, ":", r.category),
+           absl::StrCat(prefix_, ":geo:", r.category), absl::StrCat(prefix_, ":geot:", r.category),
+           absl::StrCat(prefix_, ":case:", r.case_id)};
   const OpenCase o = r.register_open.value_or(OpenCase{});
-  std::vector<std::string> args{prefix_,
-                                r.search_repeat && !r.citizen_key.empty() ? "1" : "0",
-                                r.search_place ? "1" : "0",
-                                r.case_id,
-                                absl::StrFormat("%.9f", r.lon),
-                                absl::StrFormat("%.9f", r.lat),
-                                absl::StrFormat("%.3f", r.radius_m),
-                                std::to_string(r.since_us),
-                                std::to_string(std::max<int64_t>(1, absl::ToInt64Seconds(r.ttl))),
-                                r.register_open ? "1" : "0",
-                                o.tracking_code,
-                                o.citizen_key,
-                                o.category,
-                                o.has_coordinates ? "1" : "0",
-                                absl::StrFormat("%.9f", o.lat),
-                                absl::StrFormat("%.9f", o.lon),
-                                std::to_string(o.registered_us)};
+  *args = {prefix_,
+           r.search_repeat && !r.citizen_key.empty() ? "1" : "0",
+           r.search_place ? "1" : "0",
+           r.case_id,
+           absl::StrFormat("%.9f", r.lon),
+           absl::StrFormat("%.9f", r.lat),
+           absl::StrFormat("%.3f", r.radius_m),
+           std::to_string(r.since_us),
+           std::to_string(std::max<int64_t>(1, absl::ToInt64Seconds(r.ttl))),
+           r.register_open ? "1" : "0",
+           o.tracking_code,
+           o.citizen_key,
+           o.category,
+           o.has_coordinates ? "1" : "0",
+           absl::StrFormat("%.9f", o.lat),
+           absl::StrFormat("%.9f", o.lon),
+           std::to_string(o.registered_us)};
+  return true;
+}
+
+absl::StatusOr<LinkDecision> RedisLinkStore::DecideAndRecord(const DecideRequest& r) {
+  std::vector<std::string> keys, args;
+  if (!DecideArgs(r, &keys, &args)) return LinkStore::DecideAndRecord(r);
   auto reply = redis_.Eval(DecideScript(), keys, args);
   if (!reply.ok()) return reply.status();
   if (auto s = ErrorReply(*reply, "decide"); !s.ok()) return s;
@@ -323,6 +328,52 @@ absl::StatusOr<LinkDecision> RedisLinkStore::DecideAndRecord(const DecideRequest
     return absl::InternalError("redis decide: the script returned no decision");
   }
   return Decode(reply->str);
+}
+
+absl::StatusOr<std::vector<LinkDecision>> RedisLinkStore::DecideAndRecordMany(
+    const std::vector<DecideRequest>& requests) {
+  std::vector<std::vector<std::string>> cmds;
+  cmds.reserve(requests.size());
+  for (const auto& r : requests) {
+    std::vector<std::string> keys, args;
+    if (!DecideArgs(r, &keys, &args)) return LinkStore::DecideAndRecordMany(requests);
+    std::vector<std::string> cmd{"EVALSHA", DecideScript().sha(), std::to_string(keys.size())};
+    cmd.insert(cmd.end(), keys.begin(), keys.end());
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    cmds.push_back(std::move(cmd));
+  }
+  std::vector<LinkDecision> out;
+  if (cmds.empty()) return out;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto replies = redis_.Pipeline(cmds);
+    if (!replies.ok()) return replies.status();
+    bool missing = false;
+    for (const auto& reply : *replies) {
+      if (reply.type == redis::Reply::Type::kError && reply.str.rfind("NOSCRIPT", 0) == 0) {
+        missing = true;
+      } else if (auto s = ErrorReply(reply, "decide"); !s.ok()) {
+        return s;
+      }
+    }
+    if (missing) {
+      // The server does not know the script (restarted, flushed): load it by deciding the first
+      // request once more (its recorded answer comes back), then send the batch again.
+      auto first = DecideAndRecord(requests.front());
+      if (!first.ok()) return first.status();
+      continue;
+    }
+    out.reserve(replies->size());
+    for (const auto& reply : *replies) {
+      if (reply.type != redis::Reply::Type::kString) {
+        return absl::InternalError("redis decide: the script returned no decision");
+      }
+      auto d = Decode(reply.str);
+      if (!d.ok()) return d.status();
+      out.push_back(std::move(*d));
+    }
+    return out;
+  }
+  return absl::UnavailableError("redis decide: the script could not be loaded");
 }
 
 absl::Status RedisLinkStore::Close(const std::string& case_id) {

@@ -38,11 +38,16 @@ class RedisLinkStore : public LinkStore {
                                                           int64_t since_us) override;
   absl::Status AddOpen(const OpenCase& open) override;
   absl::StatusOr<LinkDecision> DecideAndRecord(const DecideRequest& request) override;
+  absl::StatusOr<std::vector<LinkDecision>> DecideAndRecordMany(
+      const std::vector<DecideRequest>& requests) override;
   absl::Status Close(const std::string& case_id) override;
   absl::Status Reopen(const std::string& case_id, int64_t at_us) override;
 
  private:
   absl::StatusOr<std::optional<OpenCase>> Load(const std::string& case_id);
+  // DecideScript's KEYS and ARGV for a request; false when the script cannot take it.
+  bool DecideArgs(const DecideRequest& r, std::vector<std::string>* keys,
+                  std::vector<std::string>* args) const;
   redis::RedisClient& redis_;
   std::string prefix_;
   absl::Duration closed_ttl_;

@@ -201,6 +201,30 @@ TEST_P(LinkStoreContract, DecideAndRecordRegistersRepeatsDuplicatesAndKeepsTheFi
   EXPECT_FALSE(store_->OpenOfCitizen("cit-z", "agac")->has_value()) << "linked: not indexed";
 }
 
+TEST_P(LinkStoreContract, DecideAndRecordManyDecidesInOrderAsOneByOne) {
+  std::vector<DecideRequest> batch{
+      Decide("m1", "b1", "cit-a", "yol-sokak", kLat, kLon, 1 * kHour, 0),
+      Decide("m2", "b2", "cit-a", "yol-sokak", kLat, kLon, 2 * kHour, 0),
+      Decide("m3", "b3", "cit-b", "yol-sokak", kLat + kDegPer100m, kLon, 3 * kHour, 0),
+      Decide("m4", "b4", "cit-c", "agac", kLat, kLon, 4 * kHour, 0)};
+  auto decided = store_->DecideAndRecordMany(batch);
+  ASSERT_TRUE(decided.ok()) << decided.status();
+  ASSERT_EQ(decided->size(), 4u);
+  EXPECT_EQ((*decided)[0], LinkDecision{});
+  EXPECT_EQ((*decided)[1], (LinkDecision{LinkKind::kRepeat, "b1", "TC-b1", 0}));
+  EXPECT_EQ((*decided)[2].kind, LinkKind::kDuplicate);
+  EXPECT_EQ((*decided)[2].case_id, "b1");
+  EXPECT_EQ((*decided)[3], LinkDecision{});
+  // The same batch again (a redelivery): the same answers, nothing indexed twice.
+  ASSERT_TRUE(store_->Close("b1").ok());
+  auto again = store_->DecideAndRecordMany(batch);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *decided);
+  EXPECT_FALSE(store_->OpenOfCitizen("cit-a", "yol-sokak")->has_value())
+      << "b2 was linked, not indexed; b1 stays closed";
+  EXPECT_TRUE(store_->DecideAndRecordMany({})->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, LinkStoreContract, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Redis" : "InMemory"; });
 
@@ -246,6 +270,17 @@ TEST(RedisLinkStore, ClosedCasesExpireAndAnUnreachableServerIsTransient) {
   EXPECT_EQ(round_trips(), base + 2);
   ASSERT_TRUE(single.DecideAndRecord(Decide("d3", "x3", "b", "agac", kLat, kLon, 3, 0)).ok());
   EXPECT_EQ(round_trips(), base + 3);
+
+  // A batch is one round trip, and survives a server that forgot the script.
+  ASSERT_TRUE((*one)->Command({"SCRIPT", "FLUSH"}).ok());
+  std::vector<DecideRequest> batch{Decide("n1", "y1", "p", "su-ariza", kLat, kLon, 5, 0),
+                                   Decide("n2", "y2", "p", "su-ariza", kLat, kLon, 6, 0)};
+  auto many = single.DecideAndRecordMany(batch);
+  ASSERT_TRUE(many.ok()) << many.status();
+  EXPECT_EQ((*many)[1].kind, LinkKind::kRepeat);
+  const int before_batch = round_trips();
+  ASSERT_TRUE(single.DecideAndRecordMany(batch).ok());
+  EXPECT_EQ(round_trips(), before_batch + 1);
 
   redis::RedisConfig absent;
   absent.url = absl::StrCat("redis://127.0.0.1:", testing::FreePort());

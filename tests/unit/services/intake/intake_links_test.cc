@@ -9,7 +9,9 @@
 #include "events/topics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "intake/contact_batcher.h"
 #include "intake/intake_service.h"
+#include "kafka/publisher.h"
 #include "support/envelopes.h"
 #include "support/paths.h"
 #include "support/reference_data.h"
@@ -270,6 +272,82 @@ TEST_F(IntakeLinksTest, StoreFailureIsTransientAndPublishesNothing) {
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(common::IsPermanent(s));
   EXPECT_TRUE(publisher_.All().empty());
+}
+
+// In the consumer's scope, contacts that need a decision are decided in batches (ADR 0024): the
+// same answers as one by one, in order within a batch, each completed only once its event is
+// published; an emergency waits for the contacts queued before it; a refused batch fails its
+// completions and publishes nothing.
+TEST_F(IntakeLinksTest, InsideTheConsumersScopeContactsAreDecidedInBatches) {
+  class CountingStore : public InMemoryLinkStore {
+   public:
+    absl::StatusOr<std::vector<LinkDecision>> DecideAndRecordMany(
+        const std::vector<DecideRequest>& requests) override {
+      ++batches;
+      if (fail) return absl::UnavailableError("redis down");
+      return InMemoryLinkStore::DecideAndRecordMany(requests);
+    }
+    int batches = 0;
+    bool fail = false;
+  } store;
+  ContactBatchOptions o;
+  o.max_contacts = 3;
+  o.max_delay = std::chrono::hours(1);  // only full batches and flushes
+  o.max_attempts = 1;
+  ContactBatcher batcher(store, o);
+  options_.links = &store;
+  options_.batcher = &batcher;
+  IntakeService service(teksin::testing::RealCatalogue(), teksin::testing::RealDistricts(),
+                        topics_, publisher_, clock_, registry_, options_);
+  std::vector<std::shared_ptr<kafka::AckBatch>> done;
+  auto handle = [&](const std::string& id, const v1::Case& c) {
+    kafka::DeferredAcks scope;
+    EXPECT_OK(service.Handle(Consumed(kContacts, ContactReceivedEnv(id, clock_.Now(), c))));
+    auto taken = scope.Take();
+    done.insert(done.end(), taken.begin(), taken.end());
+  };
+  handle("e1", Contact("c1", "citizen-a", "yol-sokak", kTarsusCentre.lat, kTarsusCentre.lon));
+  handle("e2", Contact("c2", "citizen-a", "yol-sokak", kMezitli.lat, kMezitli.lon));
+  ASSERT_THAT(done, SizeIs(2));
+  EXPECT_FALSE(done[0]->Done()) << "queued: the batch is not full";
+  EXPECT_TRUE(publisher_.Published(kCases).empty());
+  handle("e3", Contact("c3", "citizen-b", "yol-sokak", kTarsusCentre.lat + kDegPer100m,
+                       kTarsusCentre.lon));
+  for (const auto& d : done) ASSERT_TRUE(d->WaitFor(std::chrono::minutes(1)));
+  for (const auto& d : done) EXPECT_EQ(d->Error(), "");
+  EXPECT_EQ(store.batches, 1);
+  auto out = publisher_.Published(kCases);
+  ASSERT_THAT(out, SizeIs(3));
+  EXPECT_TRUE(out[0].envelope.has_case_registered());
+  ASSERT_TRUE(out[1].envelope.has_case_linked());
+  EXPECT_EQ(out[1].envelope.case_linked().kind(), v1::LINK_KIND_REPEAT);
+  EXPECT_EQ(out[1].envelope.case_linked().linked_to_case_id(), "c1");
+  ASSERT_TRUE(out[2].envelope.has_case_linked());
+  EXPECT_EQ(out[2].envelope.case_linked().kind(), v1::LINK_KIND_DUPLICATE);
+  EXPECT_EQ(out[2].envelope.event_id(), common::DerivedId("e3", "intake"));
+  // An emergency: the contact queued before it is decided first, then it is handled at once.
+  handle("e4", Contact("c4", "citizen-c", "cop-alinmadi", kMezitli.lat, kMezitli.lon,
+                       "Çöp alınmadı"));
+  handle("e5", Contact("c5", "citizen-d", "yol-sokak", kMezitli.lat, kMezitli.lon,
+                       "Binada yangın var"));
+  ASSERT_THAT(done, SizeIs(4)) << "the emergency is not deferred";
+  ASSERT_TRUE(done[3]->Done());
+  EXPECT_EQ(store.batches, 2);
+  out = publisher_.Published(kCases);
+  ASSERT_THAT(out, SizeIs(5));
+  EXPECT_EQ(out[3].envelope.case_registered().case_().case_id(), "c4");
+  EXPECT_TRUE(out[4].envelope.case_registered().emergency());
+  // Redis refuses: the completions fail (the consumer hands the contacts over again), nothing is
+  // published.
+  store.fail = true;
+  handle("e6", Contact("c6", "citizen-e", "cop-alinmadi", kTarsusCentre.lat, kTarsusCentre.lon,
+                       "Çöp alınmadı"));
+  batcher.Flush();
+  ASSERT_THAT(done, SizeIs(5));
+  ASSERT_TRUE(done[4]->Done());
+  EXPECT_NE(done[4]->Error(), "");
+  EXPECT_THAT(publisher_.Published(kCases), SizeIs(5));
+  batcher.Stop();
 }
 
 }  // namespace
