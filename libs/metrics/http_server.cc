@@ -24,6 +24,10 @@ HttpServer::HttpServer(std::string service, Registry& registry, int threads)
   // httplib writes headers and body separately: without TCP_NODELAY, Nagle's algorithm and the
   // client's delayed ACK hold every keep-alive response back by ~40 ms (measured, docs/benchmarks.md).
   server_->set_tcp_nodelay(true);
+  // httplib closes a keep-alive connection after 5 requests by default: a busy client (an app
+  // backend, the load generator, wrk) then reconnects every 5 requests, against a listen backlog
+  // of 5. Serve up to 10,000 per connection, as bench_null_http does.
+  server_->set_keep_alive_max_count(10000);
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
 
