@@ -12,8 +12,8 @@
 #   5. the Open311 endpoint alone under wrk beside the null handler (deploy/bench-open311.sh).
 # Writes a Markdown report (machine, settings, figures, ratios) and the raw JSON to --out.
 # REPLAY_MAX_SECONDS bounds the replay's rebuild (default: 60 s + 1 s per 2,500 events, 460 s for
-# the default 1,000,000: the slower rebuilder, the Open311 projection, applied ~2,700 events/s
-# here at the time of writing).
+# the default 1,000,000: the slower rebuilder, the Open311 projection, applied 2,700-6,000
+# events/s on the shared machine at the time of writing, analytics 9,000-15,000).
 #
 # Usage: deploy/bench.sh [--quick] [--rates "100 1000 5000"] [--seconds N] [--drain N]
 #                        [--surge-base R] [--surge-seconds N] [--replay-events N]
@@ -192,6 +192,9 @@ if [[ "${skip_replay}" == 0 ]]; then
   "${BUILD}/tools/teksin_loadgen" --mode seed-replay --brokers "${brokers}" --prefix "${rp}" \
     --events "${replay_events}" --shared-dir "${SHARED_DIR}" --config-dir "${TEKSIN_ROOT}/deploy/config" \
     >"${out}/replay-seed.json" 2>>"${out}/loadgen.log"
+  # Analytics reads every topic the seed writes: it is done when it handled them all.
+  seeded="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["events"])' \
+    "${out}/replay-seed.json" 2>/dev/null || true)"
   # shellcheck disable=SC1091
   source "${BENCH_STATE}/secrets.env"
   an_port="$(free_port)"
@@ -209,7 +212,7 @@ if [[ "${skip_replay}" == 0 ]]; then
   pids+=($!)
   replay_o3=$!
   python3 "${TEKSIN_ROOT}/deploy/bench/replay_watch.py" --t0 "${t0}" --max-seconds "${replay_max}" \
-    "analytics=http://127.0.0.1:${an_port}=teksin_analytics_events_handled_total=${replay_an}" \
+    "analytics=http://127.0.0.1:${an_port}=teksin_analytics_events_handled_total=${replay_an}=${seeded}" \
     "channel_open311=http://127.0.0.1:${o3_port}=teksin_channel_open311_events_handled_total=${replay_o3}" \
     >"${out}/replay.json" || warn "replay watch failed"
   kill -TERM "${replay_an}" "${replay_o3}" 2>/dev/null || true

@@ -1,7 +1,9 @@
 """Benchmark tooling: watches services rebuilding their read models from Kafka and prints, as JSON,
 how many events each handled and how fast. A service is done when its handled-events counter has
-not moved for 3 s and its consumer lag is 0.
-Usage: replay_watch.py --t0 EPOCH --max-seconds N NAME=URL=COUNTER_METRIC=PID ..."""
+not moved for 3 s and either its consumer lag is 0 or it handled the EXPECTED number of events
+(when given: the consumer's lag gauge can stay above 0 for a partition it was assigned after it
+had read it to the end, which left a finished rebuild marked incomplete).
+Usage: replay_watch.py --t0 EPOCH --max-seconds N NAME=URL=COUNTER_METRIC=PID[=EXPECTED] ..."""
 import argparse
 import json
 import os
@@ -45,9 +47,11 @@ def main():
     a = ap.parse_args()
     state = {}
     for spec in a.services:
-        name, url, metric, pid = spec.split("=")
+        parts = spec.split("=")
+        name, url, metric, pid = parts[:4]
+        expected = float(parts[4]) if len(parts) > 4 and parts[4] else None
         state[name] = {"url": url, "metric": metric, "pid": pid, "handled": 0.0, "first": None,
-                       "last_change": None, "done": False, "lag": None}
+                       "last_change": None, "done": False, "lag": None, "expected": expected}
     while time.time() - a.t0 < a.max_seconds and not all(s["done"] for s in state.values()):
         now = time.time()
         for s in state.values():
@@ -63,7 +67,8 @@ def main():
                 s["handled"] = handled
                 s["last_change"] = now
                 s["cpu_s"] = cpu(s["pid"])
-            elif handled > 0 and lag == 0 and now - s["last_change"] >= 3:
+            elif handled > 0 and now - s["last_change"] >= 3 and (
+                    lag == 0 or (s["expected"] is not None and handled >= s["expected"])):
                 s["done"] = True
         time.sleep(0.5)
     out = {}
@@ -72,7 +77,9 @@ def main():
         total = end - a.t0
         out[name] = {
             "events": int(s["handled"]),
+            "expected": int(s["expected"]) if s["expected"] is not None else None,
             "complete": s["done"],
+            "lag_at_end": s["lag"],
             "seconds_from_start": round(total, 2),
             "seconds_from_first_event": round(end - s["first"], 2) if s["first"] else None,
             "events_per_s": round(s["handled"] / total, 1) if total > 0 else 0,
