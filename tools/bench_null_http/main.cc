@@ -1,17 +1,13 @@
 // bench_null_http: the reference for HTTP and gRPC benchmarks. Its HTTP server is the services' own
 // (metrics::HttpServer, as libs/runtime builds it: the same request thread pool, read from
-// TEKSIN_HTTP_THREADS with the same default, the same body limit, TCP_NODELAY, timeouts and
-// per-request metrics), answering POST requests.json with a fixed 201 and doing nothing else (no
-// parsing, no Kafka, no Redis); with a second port, also a gRPC server (the services' gRPC library
-// and builder settings) whose CallCenterService.LogContact answers a fixed response.
-//
-// One setting differs on purpose, and the services' should follow: a keep-alive connection serves
-// up to kKeepAliveMaxCount requests, not cpp-httplib's default of 5. With 5, every client
-// reconnects every 5 requests; at 1,000-2,000 requests/s that is hundreds of connects a second
-// against httplib's listen backlog of 5, and on the loaded machine the overflowing accept queue
-// (TcpExtListenOverflows) cost ~1 s SYN retransmits and "http Read" errors (a request sent on a
-// connection the server was closing). Measured with the null handler at 1,000 and 2,000/s: max
-// 1,028-1,080 ms and 1-2 errors per run with 5; max < 50 ms and no error with the higher count.
+// TEKSIN_HTTP_THREADS with the same default, the same body limit, TCP_NODELAY, timeouts,
+// keep-alive settings and per-request metrics), answering POST requests.json with a fixed 201 and
+// doing nothing else (no parsing, no Kafka, no Redis); with a second port, also a gRPC server (the
+// services' gRPC library and builder settings) whose CallCenterService.LogContact answers a fixed
+// response. Two settings of that server were found with this reference (docs/benchmarks.md): the
+// pool of 64 threads (httplib's default 8 held idle keep-alive connections for seconds) and up to
+// 10,000 requests per keep-alive connection (httplib's default 5 made clients reconnect every 5
+// requests against its listen backlog of 5: ~1 s SYN retries and read errors at 1,000-2,000/s).
 //   bench_null_http PORT [GRPC_PORT]
 #include <pthread.h>
 
@@ -30,8 +26,6 @@
 #include "teksin/v1/callcenter_service.grpc.pb.h"
 
 namespace {
-
-constexpr size_t kKeepAliveMaxCount = 10000;
 
 class NullCallCenter final : public teksin::v1::CallCenterService::Service {
   grpc::Status LogContact(grpc::ServerContext*, const teksin::v1::LogContactRequest* req,
@@ -82,7 +76,6 @@ int main(int argc, char** argv) {
   }
   teksin::metrics::Registry registry;
   teksin::metrics::HttpServer http("bench_null_http", registry, threads);
-  http.server().set_keep_alive_max_count(kKeepAliveMaxCount);
   http.server().Post("/open311/v2/requests.json", [](const httplib::Request&, httplib::Response& res) {
     res.status = 201;
     res.set_content(R"([{"service_request_id":"00000-00000","service_notice":"","account_id":null}])",
