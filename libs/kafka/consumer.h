@@ -69,6 +69,9 @@ class KafkaEventConsumer : public events::EventConsumer {
     std::vector<std::shared_ptr<AckBatch>> acks;
   };
   std::deque<InFlight> in_flight_;  // in consumption order; only the Run thread touches it
+  // Committed offsets of assigned partitions that have no position yet (lag only); cleared on
+  // every assignment. Run thread only (the rebalance callback runs inside consume()).
+  std::map<std::pair<std::string, int32_t>, int64_t> committed_at_assign_;
 
   ConsumerConfig config_;
   std::string service_;
