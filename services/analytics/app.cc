@@ -126,7 +126,7 @@ int Run() {
   rising.min_reports = env.Int("ANALYTICS_RISING_MIN_REPORTS", 5, 1, 100000);
   // Events applied to Redis together, in one Lua call (ADR 0023).
   BatchOptions batching;
-  batching.max_events = static_cast<size_t>(env.Int("ANALYTICS_BATCH_MAX_EVENTS", 500, 1, 10000));
+  batching.max_items = static_cast<size_t>(env.Int("ANALYTICS_BATCH_MAX_EVENTS", 500, 1, 10000));
   batching.max_delay = std::chrono::milliseconds(env.Int("ANALYTICS_BATCH_MAX_DELAY_MS", 3, 1, 1000));
   if (auto s = env.Finish(); !s.ok()) {
     common::LogError("bad configuration", {{"error", std::string(s.message())}});

@@ -68,7 +68,7 @@ int Run() {
   options.duplicate_window = ReadDuration(env, "INTAKE_DUPLICATE_WINDOW", "72h");
   options.decision_ttl = ReadDuration(env, "INTAKE_DECISION_TTL", "336h");
   ContactBatchOptions batching;
-  batching.max_contacts =
+  batching.max_items =
       static_cast<size_t>(env.Int("INTAKE_BATCH_MAX_CONTACTS", 200, 1, 10000));
   batching.max_delay = std::chrono::milliseconds(env.Int("INTAKE_BATCH_MAX_DELAY_MS", 2, 1, 1000));
   for (const auto& code :

@@ -115,7 +115,7 @@ TEST(AnalyticsBatchingTest, EventsAreCompletedOnlyOnceTheirBatchIsAppliedAndFigu
   for (const auto& e : events) ASSERT_OK(sync.Handle(Consumed("any-topic", e)));
 
   BatchOptions options;
-  options.max_events = events.size() + 1;    // never full: only Stop applies it
+  options.max_items = events.size() + 1;    // never full: only Stop applies it
   options.max_delay = std::chrono::hours(1);  // and never by time within this test
   batched.StartBatching(options);
   std::vector<v1::Envelope> with_repeats = events;
@@ -141,7 +141,7 @@ TEST(AnalyticsBatchingTest, AFullBatchIsAppliedWithoutWaitingForStop) {
   InMemoryCountsStore store;
   AnalyticsService service(store);
   BatchOptions options;
-  options.max_events = 4;
+  options.max_items = 4;
   options.max_delay = std::chrono::hours(1);
   service.StartBatching(options);
   auto done = HandleDeferred(service, {events.begin(), events.begin() + 4});
@@ -189,14 +189,14 @@ class FlakyStore : public InMemoryCountsStore {
 TEST(AnalyticsBatchingTest, AFailingBatchIsRetriedThenItsEventsFailSoTheConsumerHandsThemOverAgain) {
   std::vector<v1::Envelope> events = Lives();
   BatchOptions options;
-  options.max_events = 1000;
+  options.max_items = 1000;
   options.max_delay = std::chrono::hours(1);
   options.max_attempts = 3;
   options.first_backoff = std::chrono::milliseconds(1);
 
   FlakyStore recovers(2);  // fails twice, then works: the third attempt applies it
   AnalyticsService a(recovers);
-  options.max_events = events.size();  // full once all are handled: applied (and retried) at once
+  options.max_items = events.size();  // full once all are handled: applied (and retried) at once
   a.StartBatching(options);
   auto done_a = HandleDeferred(a, events);
   for (auto& d : done_a) {

@@ -499,7 +499,7 @@ TEST_F(Open311ServiceTest, InsideTheConsumersScopeWritesAreBatchedAndCompletedWh
     int batches = 0;
   } store;
   ViewBatchOptions o;
-  o.max_events = 2;
+  o.max_items = 2;
   o.max_delay = std::chrono::hours(1);  // only full batches and flushes write
   o.max_attempts = 1;
   ViewBatcher batcher(store, o);

@@ -291,7 +291,7 @@ TEST_F(IntakeLinksTest, InsideTheConsumersScopeContactsAreDecidedInBatches) {
     bool fail = false;
   } store;
   ContactBatchOptions o;
-  o.max_contacts = 3;
+  o.max_items = 3;
   o.max_delay = std::chrono::hours(1);  // only full batches and flushes
   o.max_attempts = 1;
   ContactBatcher batcher(store, o);
