@@ -166,15 +166,9 @@ return 1
   return kScript;
 }
 
-}  // namespace
-
-RedisCountsStore::RedisCountsStore(redis::RedisClient& redis, std::string ns,
-                                   int64_t seen_ttl_seconds)
-    : redis_(redis), ns_(std::move(ns)), seen_ttl_(seen_ttl_seconds) {}
-
-absl::StatusOr<bool> RedisCountsStore::Apply(const std::string& event_id, const Effects& e) {
-  std::vector<std::string> args{ns_, event_id, std::to_string(seen_ttl_),
-                                std::to_string(e.increments.size())};
+// An event's increments (hash, field, delta) * n, then its status (case_id, status, at_us), as
+// both scripts read them.
+void AppendEffects(const Effects& e, std::vector<std::string>& args) {
   for (const auto& i : e.increments) {
     args.push_back(i.hash);
     args.push_back(i.field);
@@ -187,6 +181,18 @@ absl::StatusOr<bool> RedisCountsStore::Apply(const std::string& event_id, const 
   } else {
     args.insert(args.end(), {"", "", "0"});
   }
+}
+
+}  // namespace
+
+RedisCountsStore::RedisCountsStore(redis::RedisClient& redis, std::string ns,
+                                   int64_t seen_ttl_seconds)
+    : redis_(redis), ns_(std::move(ns)), seen_ttl_(seen_ttl_seconds) {}
+
+absl::StatusOr<bool> RedisCountsStore::Apply(const std::string& event_id, const Effects& e) {
+  std::vector<std::string> args{ns_, event_id, std::to_string(seen_ttl_),
+                                std::to_string(e.increments.size())};
+  AppendEffects(e, args);
   auto r = redis_.Eval(ApplyScript(), {}, args);
   if (!r.ok()) return r.status();
   return r->integer == 1;
@@ -265,18 +271,7 @@ absl::StatusOr<std::vector<bool>> RedisCountsStore::ApplyBatch(const std::vector
     const Effects& e = b.effects;
     args.push_back(b.event_id);
     args.push_back(std::to_string(e.increments.size()));
-    for (const auto& i : e.increments) {
-      args.push_back(i.hash);
-      args.push_back(i.field);
-      args.push_back(std::to_string(i.delta));
-    }
-    if (e.status) {
-      args.push_back(e.status->case_id);
-      args.push_back(e.status->status);
-      args.push_back(std::to_string(e.status->at_us));
-    } else {
-      args.insert(args.end(), {"", "", "0"});
-    }
+    AppendEffects(e, args);
   }
   auto r = redis_.Eval(ApplyBatchScript(), {}, args);
   if (!r.ok()) return r.status();
