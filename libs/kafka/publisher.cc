@@ -1,10 +1,20 @@
 #include "kafka/publisher.h"
 
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "librdkafka/rdkafkacpp.h"
 
 namespace teksin::kafka {
+
+int LingerMsFromEnv() {
+  const char* env = std::getenv("TEKSIN_KAFKA_LINGER_MS");
+  int n = 0;
+  if (env == nullptr || !absl::SimpleAtoi(env, &n) || n < 0 || n > 1000) return 2;
+  return n;
+}
 namespace {
 
 thread_local DeferredAcks* current_deferred = nullptr;

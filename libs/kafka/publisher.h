@@ -87,10 +87,15 @@ class DeferredAcks {
   std::vector<std::shared_ptr<AckBatch>> batches_;
 };
 
+// TEKSIN_KAFKA_LINGER_MS when it is a whole number in 0..1000, else 2. The services read and
+// validate the variable in libs/runtime; the benchmark tools get it here, so the null references
+// run with the services' setting.
+int LingerMsFromEnv();
+
 struct ProducerConfig {
   std::string brokers;
   std::string client_id;
-  int linger_ms = 2;
+  int linger_ms = LingerMsFromEnv();
   int delivery_timeout_ms = 30000;
 };
 

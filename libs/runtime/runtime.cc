@@ -34,6 +34,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const std::string& serv
   common::InitLogging(service, rt->config_.log_level);
   rt->topics_ = events::Topics(rt->config_.topic_prefix);
   const int http_threads = static_cast<int>(env.Int("TEKSIN_HTTP_THREADS", 64, 1, 1024));
+  rt->kafka_linger_ms_ = static_cast<int>(env.Int("TEKSIN_KAFKA_LINGER_MS", 2, 0, 1000));
   rt->http_ = std::make_unique<metrics::HttpServer>(service, rt->registry_, http_threads);
   auto& up = rt->registry_.AddGauge(absl::StrCat("teksin_", service, "_up"),
                                     "1 while the service runs", {"instance"});
@@ -49,6 +50,7 @@ absl::StatusOr<kafka::KafkaEventPublisher*> Runtime::Publisher() {
     kafka::ProducerConfig pc;
     pc.brokers = config_.kafka_brokers;
     pc.client_id = absl::StrCat(service_, "-", config_.instance_id);
+    pc.linger_ms = kafka_linger_ms_;
     auto p = kafka::KafkaEventPublisher::Create(pc, registry_, service_);
     if (!p.ok()) return p.status();
     publisher_ = std::move(*p);

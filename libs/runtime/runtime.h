@@ -71,6 +71,7 @@ class Runtime {
   common::CommonConfig config_;
   events::Topics topics_;
   int http_port_ = 0;
+  int kafka_linger_ms_ = 2;  // TEKSIN_KAFKA_LINGER_MS
   int grpc_port_cfg_ = 0;
   metrics::Registry registry_;
   std::unique_ptr<metrics::HttpServer> http_;
