@@ -101,6 +101,9 @@ cleanup() {
 }
 trap cleanup EXIT
 env "${bench_env[@]}" bash "${TEKSIN_ROOT}/deploy/suite.sh" stop >/dev/null 2>&1 || true
+# Every run starts from an empty broker and Redis: an earlier run's million replay events made
+# Redis load millions of keys at start (and grow its memory and AOF rewrites during the run).
+rm -rf "${BENCH_STATE}/kafka/run" "${BENCH_STATE}/redis"
 info "starting the benchmark suite under ${BENCH_STATE}"
 env "${bench_env[@]}" bash "${TEKSIN_ROOT}/deploy/suite.sh" start >"${out}/suite-start.log"
 SUITE_ENV="${BENCH_STATE}/suite/suite.env"
