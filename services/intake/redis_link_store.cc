@@ -10,19 +10,30 @@
 namespace teksin::intake {
 namespace {
 
+// A Lua function both scripts that index an open case start with: the case's hash, the
+// citizen's index (when there is a citizen) and the category's GEO set with its time index (when
+// the case has coordinates).
+constexpr char kRegisterOpen[] = R"lua(
+local function register_open(case_key, citizen_key, geo_key, geot_key, id, code, citizen,
+                             category, has_coordinates, lat, lon, at)
+  redis.call('HSET', case_key, 'case_id', id, 'tracking_code', code, 'citizen_key', citizen,
+    'category', category, 'has_coordinates', has_coordinates, 'lat', lat, 'lon', lon,
+    'registered_us', at, 'closed', '0')
+  if citizen ~= '' then redis.call('ZADD', citizen_key, at, id) end
+  if has_coordinates == '1' then
+    redis.call('GEOADD', geo_key, lon, lat, id)
+    redis.call('ZADD', geot_key, at, id)
+  end
+end
+)lua";
+
 // KEYS: case hash, citizen zset, geo, geot
 // ARGV: case_id, tracking_code, citizen_key, category, has_coordinates, lat, lon, registered_us
 const redis::Script& AddScript() {
-  static const redis::Script kScript(R"lua(
+  static const redis::Script kScript(std::string(kRegisterOpen) + R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'case_id', ARGV[1], 'tracking_code', ARGV[2], 'citizen_key', ARGV[3],
-  'category', ARGV[4], 'has_coordinates', ARGV[5], 'lat', ARGV[6], 'lon', ARGV[7],
-  'registered_us', ARGV[8], 'closed', '0')
-if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[8], ARGV[1]) end
-if ARGV[5] == '1' then
-  redis.call('GEOADD', KEYS[3], ARGV[7], ARGV[6], ARGV[1])
-  redis.call('ZADD', KEYS[4], ARGV[8], ARGV[1])
-end
+register_open(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
+  ARGV[6], ARGV[7], ARGV[8])
 return 1
 )lua");
   return kScript;
@@ -82,7 +93,7 @@ return #old
 //       has_coordinates, lat, lon, registered_us)
 // Returns the recorded decision, encoded as Encode() does.
 const redis::Script& DecideScript() {
-  static const redis::Script kScript(R"lua(
+  static const redis::Script kScript(std::string(kRegisterOpen) + R"lua(
 local function open_case(id)
   local h = redis.call('HMGET', ARGV[1] .. ':case:' .. id, 'tracking_code', 'category',
     'registered_us', 'closed')
@@ -132,14 +143,8 @@ if not d then
   redis.call('SET', KEYS[1], d, 'EX', ARGV[9])
 end
 if ARGV[10] == '1' and string.sub(d, 1, 5) == 'none	' and redis.call('EXISTS', KEYS[5]) == 0 then
-  redis.call('HSET', KEYS[5], 'case_id', ARGV[4], 'tracking_code', ARGV[11], 'citizen_key', ARGV[12],
-    'category', ARGV[13], 'has_coordinates', ARGV[14], 'lat', ARGV[15], 'lon', ARGV[16],
-    'registered_us', ARGV[17], 'closed', '0')
-  if ARGV[12] ~= '' then redis.call('ZADD', KEYS[2], ARGV[17], ARGV[4]) end
-  if ARGV[14] == '1' then
-    redis.call('GEOADD', KEYS[3], ARGV[16], ARGV[15], ARGV[4])
-    redis.call('ZADD', KEYS[4], ARGV[17], ARGV[4])
-  end
+  register_open(KEYS[5], KEYS[2], KEYS[3], KEYS[4], ARGV[4], ARGV[11], ARGV[12], ARGV[13],
+    ARGV[14], ARGV[15], ARGV[16], ARGV[17])
 end
 return d
 )lua");
