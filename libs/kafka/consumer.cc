@@ -23,20 +23,22 @@ class KafkaEventConsumer::Callbacks : public RdKafka::RebalanceCb, public RdKafk
     nlohmann::json parts = nlohmann::json::array();
     for (auto* tp : partitions) parts.push_back(absl::StrCat(tp->topic(), "/", tp->partition()));
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      common::LogInfo("partitions assigned", {{"partitions", parts}});
-      owner_->rebalances_->With({"assign"}).Inc();
+      common::LogInfo("partitions assigned",
+                      {{"group", owner_->config_.group_id}, {"partitions", parts}});
+      owner_->rebalances_->With(owner_->L({"assign"})).Inc();
       owner_->committed_at_assign_.clear();
       consumer->assign(partitions);
     } else {
       // Stored offsets of handled events are committed before the partitions leave.
-      common::LogInfo("partitions revoked", {{"partitions", parts}});
-      owner_->rebalances_->With({"revoke"}).Inc();
+      common::LogInfo("partitions revoked",
+                      {{"group", owner_->config_.group_id}, {"partitions", parts}});
+      owner_->rebalances_->With(owner_->L({"revoke"})).Inc();
       // Events still waiting for acknowledgements: wait, store what was acknowledged; a failed
       // one stays uncommitted for the partition's next owner.
       owner_->Retire(/*all=*/true, /*rewind=*/false);
       consumer->commitSync();
       for (auto* tp : partitions) {
-        owner_->lag_->Remove({tp->topic(), std::to_string(tp->partition())});
+        owner_->lag_->Remove(owner_->L({tp->topic(), std::to_string(tp->partition())}));
       }
       consumer->unassign();
     }
@@ -44,7 +46,7 @@ class KafkaEventConsumer::Callbacks : public RdKafka::RebalanceCb, public RdKafk
 
   void event_cb(RdKafka::Event& event) override {
     if (event.type() != RdKafka::Event::EVENT_ERROR) return;
-    owner_->errors_->With({RdKafka::err2str(event.err())}).Inc();
+    owner_->errors_->With(owner_->L({RdKafka::err2str(event.err())})).Inc();
     if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) owner_->healthy_ = false;
     common::LogWarn("kafka consumer error",
                     {{"error", RdKafka::err2str(event.err())}, {"detail", event.str()}});
@@ -63,27 +65,34 @@ absl::StatusOr<std::unique_ptr<KafkaEventConsumer>> KafkaEventConsumer::Create(
   c->dead_letters_ = &dead_letters;
   c->callbacks_ = std::make_unique<Callbacks>(c.get());
   std::string p = absl::StrCat("teksin_", service, "_");
+  // The optional extra label comes first in every family's label names (see L()).
+  auto names = [&config](std::vector<std::string> n) {
+    if (!config.metric_label_name.empty()) n.insert(n.begin(), config.metric_label_name);
+    return n;
+  };
   c->handled_ = &registry.AddCounter(p + "events_handled_total",
                                      "Events consumed, by topic and result (ok|dlq)",
-                                     {"topic", "result"});
+                                     names({"topic", "result"}));
   c->dead_lettered_ = &registry.AddCounter(p + "dead_letters_total",
-                                           "Events sent to the dead-letter topic", {"topic"});
+                                           "Events sent to the dead-letter topic", names({"topic"}));
   c->retries_ = &registry.AddCounter(p + "handler_retries_total",
-                                     "Transient handler failures retried", {"topic"});
+                                     "Transient handler failures retried", names({"topic"}));
   c->errors_ = &registry.AddCounter(p + "kafka_consumer_errors_total",
-                                    "Kafka client errors seen by the consumer", {"error"});
+                                    "Kafka client errors seen by the consumer", names({"error"}));
   c->lag_ = &registry.AddGauge(p + "consumer_lag", "Records behind the partition's high watermark",
-                               {"topic", "partition"});
+                               names({"topic", "partition"}));
   c->handle_latency_ = &registry.AddHistogram(p + "event_handle_duration_seconds",
-                                              "Handler time per event", {},
+                                              "Handler time per event", names({}),
                                               metrics::LatencyBuckets());
   c->rebalances_ = &registry.AddCounter(p + "consumer_rebalances_total",
-                                        "Partition assignments and revocations", {"kind"});
+                                        "Partition assignments and revocations", names({"kind"}));
   c->in_flight_gauge_ = &registry.AddGauge(
-      p + "consumer_in_flight", "Handled events waiting for the acknowledgement of what they published", {});
+      p + "consumer_in_flight",
+      "Handled events waiting for the acknowledgement of what they published", names({}));
   c->rewinds_ = &registry.AddCounter(
       p + "consumer_rewinds_total",
-      "Partitions sought back because a record a handler published was not acknowledged", {"topic"});
+      "Partitions sought back because a record a handler published was not acknowledged",
+      names({"topic"}));
   if (const char* env = std::getenv("TEKSIN_KAFKA_MAX_IN_FLIGHT"); env != nullptr && *env != '\0') {
     int n = 0;
     if (!absl::SimpleAtoi(env, &n) || n < 1 || n > 100000) {
@@ -149,7 +158,7 @@ absl::Status KafkaEventConsumer::DeadLetter(const std::string& topic, int32_t pa
                                          {"partition", partition},
                                          {"offset", offset},
                                          {"error", error}});
-  dead_lettered_->With({topic}).Inc();
+  dead_lettered_->With(L({topic})).Inc();
   return dead_letters_->PublishRaw(events::Topics::DeadLetter(topic), key, bytes);
 }
 
@@ -182,7 +191,7 @@ void KafkaEventConsumer::UpdateLag() {
         if (it == committed_at_assign_.end()) continue;  // not known yet: keep the last figure
         pos = it->second >= 0 ? it->second : low;
       }
-      lag_->With({tp->topic(), std::to_string(tp->partition())})
+      lag_->With(L({tp->topic(), std::to_string(tp->partition())}))
           .Set(static_cast<double>(std::max<int64_t>(0, high - pos)));
     }
   }
@@ -250,7 +259,7 @@ void KafkaEventConsumer::Retire(bool all, bool rewind) {
     const int64_t offset = f.offset;
     common::LogWarn("publish not acknowledged or completion failed; rewinding the partition",
                     {{"topic", topic}, {"partition", partition}, {"offset", offset}, {"error", error}});
-    rewinds_->With({topic}).Inc();
+    rewinds_->With(L({topic})).Inc();
     std::erase_if(in_flight_, [&](const InFlight& x) { return x.topic == topic && x.partition == partition; });
     if (rewind) {
       std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(topic, partition, offset));
@@ -261,7 +270,7 @@ void KafkaEventConsumer::Retire(bool all, bool rewind) {
     }
   }
   flush();
-  in_flight_gauge_->With({}).Set(static_cast<double>(in_flight_.size()));
+  in_flight_gauge_->With(L({})).Set(static_cast<double>(in_flight_.size()));
 }
 
 absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
@@ -293,7 +302,7 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
       continue;
     }
     if (msg->err() != RdKafka::ERR_NO_ERROR) {
-      errors_->With({RdKafka::err2str(msg->err())}).Inc();
+      errors_->With(L({RdKafka::err2str(msg->err())})).Inc();
       if (msg->err() != RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
         common::LogWarn("consume error", {{"error", msg->errstr()}});
       }
@@ -329,10 +338,10 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
         } else {
           result = handler.Handle(ev);
         }
-        handle_latency_->With({}).Observe(
+        handle_latency_->With(L({})).Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         if (result.ok() || common::IsPermanent(result)) break;
-        retries_->With({ev.topic}).Inc();
+        retries_->With(L({ev.topic})).Inc();
         common::LogWarn("handler failed, retrying",
                         {{"topic", ev.topic}, {"offset", ev.offset},
                          {"event_id", ev.envelope.event_id()}, {"error", result.ToString()}});
@@ -361,9 +370,9 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       }
-      handled_->With({ev.topic, "dlq"}).Inc();
+      handled_->With(L({ev.topic, "dlq"})).Inc();
     } else {
-      handled_->With({ev.topic, "ok"}).Inc();
+      handled_->With(L({ev.topic, "ok"})).Inc();
     }
     // A poison event's dead letter was acknowledged already: it has no acks to wait for, but its
     // offset still waits for those of the events before it.

@@ -36,6 +36,11 @@ struct ConsumerConfig {
   // same way (ADR 0023). 1 = no scope: wait for every acknowledgement inside the handler. The
   // environment variable TEKSIN_KAFKA_MAX_IN_FLIGHT (1..100000) overrides it.
   int max_in_flight = 1000;
+  // An extra label on every metric of this consumer, first in its label names (e.g. "unit" =
+  // "meski"), so that consumers of the same topics in one process (department_worker hosting
+  // several units) keep their series apart. Every consumer of a service must then set the same
+  // name. Empty name: no extra label.
+  std::string metric_label_name, metric_label_value;
 };
 
 class KafkaEventConsumer : public events::EventConsumer {
@@ -61,6 +66,11 @@ class KafkaEventConsumer : public events::EventConsumer {
   // the oldest when the window is full, or for all of them when `all` (stop, revocation). A failed
   // delivery drops its partition's in-flight events and, when `rewind`, seeks back to the event.
   void Retire(bool all, bool rewind);
+  // Metric label values with the configured extra label's value in front.
+  metrics::Labels L(metrics::Labels values) const {
+    if (!config_.metric_label_name.empty()) values.insert(values.begin(), config_.metric_label_value);
+    return values;
+  }
 
   struct InFlight {
     std::string topic;

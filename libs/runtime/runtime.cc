@@ -59,7 +59,8 @@ absl::StatusOr<kafka::KafkaEventPublisher*> Runtime::Publisher() {
 }
 
 absl::StatusOr<std::unique_ptr<kafka::KafkaEventConsumer>> Runtime::NewConsumer(
-    const std::vector<std::string>& topics, const std::string& group_suffix) {
+    const std::vector<std::string>& topics, const std::string& group_suffix,
+    const std::pair<std::string, std::string>& metric_label) {
   auto pub = Publisher();
   if (!pub.ok()) return pub.status();
   kafka::ConsumerConfig cc;
@@ -68,6 +69,8 @@ absl::StatusOr<std::unique_ptr<kafka::KafkaEventConsumer>> Runtime::NewConsumer(
                                                            : absl::StrCat(service_, ".", group_suffix));
   cc.client_id = absl::StrCat(service_, "-", config_.instance_id);
   cc.topics = topics;
+  cc.metric_label_name = metric_label.first;
+  cc.metric_label_value = metric_label.second;
   return kafka::KafkaEventConsumer::Create(cc, **pub, registry_, service_);
 }
 

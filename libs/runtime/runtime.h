@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -42,8 +43,11 @@ class Runtime {
   metrics::HttpServer& http() { return *http_; }
 
   absl::StatusOr<kafka::KafkaEventPublisher*> Publisher();
+  // metric_label: an extra label on the consumer's metrics (name, value), for a service that
+  // runs several consumers of the same topics (kafka::ConsumerConfig::metric_label_name).
   absl::StatusOr<std::unique_ptr<kafka::KafkaEventConsumer>> NewConsumer(
-      const std::vector<std::string>& topics, const std::string& group_suffix = "");
+      const std::vector<std::string>& topics, const std::string& group_suffix = "",
+      const std::pair<std::string, std::string>& metric_label = {});
   absl::StatusOr<std::unique_ptr<redis::RedisClient>> NewRedis();
   // Creates missing topics (and their .dlq) with the configured partition count; retries while
   // the broker is starting.

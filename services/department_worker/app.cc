@@ -4,13 +4,16 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "department_worker/deadline_watch.h"
 #include "department_worker/redis_task_store.h"
 #include "department_worker/staff_http.h"
 #include "department_worker/staff_grpc.h"
+#include "department_worker/units.h"
 #include "department_worker/worker_service.h"
 #include "runtime/runtime.h"
 
@@ -76,6 +79,15 @@ class Scanner {
   std::thread thread_;
 };
 
+// One hosted unit: what a process of its own would run (ADR 0025).
+struct Unit {
+  std::string id;
+  std::unique_ptr<RedisTaskStore> store;
+  std::unique_ptr<WorkerService> worker;
+  std::unique_ptr<DeadlineWatch> watch;
+  std::unique_ptr<Scanner> scanner;
+};
+
 }  // namespace
 
 int Run() {
@@ -86,7 +98,7 @@ int Run() {
     return 2;
   }
   auto& rt = **rt_or;
-  std::string unit = env.Required("DEPARTMENT_WORKER_UNIT");
+  const std::vector<std::string> unit_ids = HostedUnitsFromEnv(env);
   int grpc_port = static_cast<int>(env.Int("DEPARTMENT_WORKER_GRPC_PORT", 0, 0, 65535));
   absl::Duration scan_interval =
       DurationVar(env, "WORKER_DEADLINE_SCAN_INTERVAL", "30s", absl::Milliseconds(100));
@@ -99,16 +111,14 @@ int Run() {
     common::LogError("bad configuration", {{"error", std::string(s.message())}});
     return 2;
   }
-  if (!events::IsValidUnitId(unit)) {
-    common::LogError("bad configuration",
-                     {{"error", "DEPARTMENT_WORKER_UNIT must be a unit id like \"meski\""}});
-    return 2;
-  }
   const auto& topics = rt.topics();
-  const std::string task_topic = topics.RoutingTasks(unit);
-  if (auto s = rt.EnsureTopics({task_topic, topics.DepartmentUpdates()}); !s.ok()) {
+  std::vector<std::string> topic_names{topics.DepartmentUpdates()};
+  for (const auto& u : unit_ids) topic_names.push_back(topics.RoutingTasks(u));
+  if (auto s = rt.EnsureTopics(topic_names); !s.ok()) {
     return rt.Fail("cannot create topics", s);
   }
+  // Shared by the hosted units: one producer, one Redis client (thread-safe, a pool of
+  // connections), one HTTP and one gRPC server.
   auto publisher = rt.Publisher();
   auto redis = rt.NewRedis();
   if (!publisher.ok() || !redis.ok()) {
@@ -116,18 +126,31 @@ int Run() {
                                  {"redis", redis.status().ToString()}});
     return 1;
   }
-  RedisTaskStore store(**redis, topics.prefix(), unit);
-  WorkerService worker(unit, store, topics, **publisher, common::SystemClock::Get());
-  StaffGrpc staff(worker);
-  RegisterStaffHttp(rt.http().server(), worker);
-  DeadlineWatch watch(unit, store, topics, **publisher, common::SystemClock::Get(), deadline_options);
+  std::vector<Unit> units(unit_ids.size());
+  UnitRouter router;
+  for (size_t i = 0; i < unit_ids.size(); ++i) {
+    Unit& u = units[i];
+    u.id = unit_ids[i];
+    u.store = std::make_unique<RedisTaskStore>(**redis, topics.prefix(), u.id);
+    u.worker = std::make_unique<WorkerService>(u.id, *u.store, topics, **publisher,
+                                               common::SystemClock::Get());
+    u.watch = std::make_unique<DeadlineWatch>(u.id, *u.store, topics, **publisher,
+                                              common::SystemClock::Get(), deadline_options);
+    router.Add(*u.worker);
+  }
+  StaffGrpc staff(router);
+  RegisterStaffHttp(rt.http().server(), router);
 
   auto& open_gauge = rt.registry().AddGauge("teksin_department_worker_open_tasks",
                                             "Open tasks in the unit's queue", {"unit"});
-  rt.registry().AddCollector([&] {
-    auto n = store.CountOpen();
-    if (n.ok()) open_gauge.With({unit}).Set(static_cast<double>(*n));
-  });
+  for (const Unit& u : units) {
+    RedisTaskStore* store = u.store.get();
+    std::string id = u.id;
+    rt.registry().AddCollector([&open_gauge, store, id] {
+      auto n = store->CountOpen();
+      if (n.ok()) open_gauge.With({id}).Set(static_cast<double>(*n));
+    });
+  }
   auto& alerts = rt.registry().AddCounter("teksin_department_worker_deadline_alerts_total",
                                           "Deadline alerts this instance published", {"unit", "kind"});
   auto& breaches = rt.registry().AddCounter(
@@ -137,33 +160,50 @@ int Run() {
                                          "Open tasks past their deadline at the last scan", {"unit"});
   auto& scan_errors = rt.registry().AddCounter("teksin_department_worker_deadline_scan_errors_total",
                                                "Deadline scans that failed (Redis or Kafka)", {"unit"});
-  breaches.With({unit});
-  overdue.With({unit});
+  for (const Unit& u : units) {
+    breaches.With({u.id});
+    overdue.With({u.id});
+  }
   redis::RedisClient* r = redis->get();
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
 
-  // The group is per unit: each unit's workers share its task partitions among themselves.
-  auto consumer = rt.NewConsumer({task_topic, topics.DepartmentUpdates()}, unit);
-  if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
+  // The group is per unit, also when units share a process: each unit's workers share its task
+  // partitions among themselves, and a unit keeps its offsets when it moves to a process of its
+  // own (ADR 0005, 0025). Its metrics carry the unit label.
+  std::vector<std::unique_ptr<kafka::KafkaEventConsumer>> consumers;
+  for (const Unit& u : units) {
+    auto consumer = rt.NewConsumer({topics.RoutingTasks(u.id), topics.DepartmentUpdates()}, u.id,
+                                   {"unit", u.id});
+    if (!consumer.ok()) return rt.Fail(absl::StrCat("kafka consumer of ", u.id), consumer.status());
+    consumers.push_back(std::move(*consumer));
+  }
   auto http_port = rt.StartHttp();
   if (!http_port.ok()) return rt.Fail("http", http_port.status());
   auto bound = rt.StartGrpc({&staff}, grpc_port);
   if (!bound.ok()) return rt.Fail("grpc", bound.status());
-  rt.RunConsumer(std::move(*consumer), worker);
-  Scanner scanner(watch, scan_interval, [&](const ScanResult& res) {
-    overdue.With({unit}).Set(static_cast<double>(res.overdue));
-    if (res.warnings) alerts.With({unit, "warning"}).Inc(res.warnings);
-    if (res.breaches) {
-      alerts.With({unit, "breached"}).Inc(res.breaches);
-      breaches.With({unit}).Inc(res.breaches);
-    }
-    if (res.escalations) alerts.With({unit, "escalated"}).Inc(res.escalations);
-  }, [&] { scan_errors.With({unit}).Inc(); });
+  for (size_t i = 0; i < units.size(); ++i) {
+    rt.RunConsumer(std::move(consumers[i]), *units[i].worker);
+  }
+  for (Unit& u : units) {
+    const std::string id = u.id;
+    u.scanner = std::make_unique<Scanner>(*u.watch, scan_interval, [&, id](const ScanResult& res) {
+      overdue.With({id}).Set(static_cast<double>(res.overdue));
+      if (res.warnings) alerts.With({id, "warning"}).Inc(res.warnings);
+      if (res.breaches) {
+        alerts.With({id, "breached"}).Inc(res.breaches);
+        breaches.With({id}).Inc(res.breaches);
+      }
+      if (res.escalations) alerts.With({id, "escalated"}).Inc(res.escalations);
+    }, [&, id] { scan_errors.With({id}).Inc(); });
+  }
   common::LogInfo("department worker running",
-                  {{"unit", unit}, {"grpc_port", *bound}, {"http_port", *http_port},
+                  {{"unit", absl::StrJoin(unit_ids, ",")}, {"units", unit_ids.size()},
+                   {"grpc_port", *bound}, {"http_port", *http_port},
                    {"deadline_scan_interval", absl::FormatDuration(scan_interval)}});
+  // Stops taking calls, then every unit's consumer (each commits and leaves its group), then
+  // flushes the shared producer; the deadline watches stop after that.
   int code = rt.WaitForShutdownAndStop();
-  scanner.Stop();
+  for (Unit& u : units) u.scanner->Stop();
   return code;
 }
 

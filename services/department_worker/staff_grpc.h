@@ -1,6 +1,8 @@
-// gRPC adapter of the staff API.
+// gRPC adapter of the staff API: each request goes to the hosted unit its unit_id names
+// (UnitRouter::Pick).
 #pragma once
 
+#include "department_worker/units.h"
 #include "department_worker/worker_service.h"
 #include "teksin/v1/department_service.grpc.pb.h"
 
@@ -8,7 +10,7 @@ namespace teksin::department_worker {
 
 class StaffGrpc final : public v1::StaffService::Service {
  public:
-  explicit StaffGrpc(WorkerService& worker) : worker_(worker) {}
+  explicit StaffGrpc(const UnitRouter& units) : units_(units) {}
   grpc::Status ListTasks(grpc::ServerContext*, const v1::ListTasksRequest* req,
                          v1::ListTasksResponse* resp) override;
   grpc::Status GetTask(grpc::ServerContext*, const v1::GetTaskRequest* req, v1::Task* resp) override;
@@ -27,7 +29,7 @@ class StaffGrpc final : public v1::StaffService::Service {
                                v1::Task* resp) override;
 
  private:
-  WorkerService& worker_;
+  const UnitRouter& units_;
 };
 
 // absl::Status to grpc::Status: the one mapping used by every gRPC surface.

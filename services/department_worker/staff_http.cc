@@ -1,5 +1,6 @@
 #include "department_worker/staff_http.h"
 
+#include <iterator>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -183,10 +184,27 @@ StaffHttpAnswer ServeStaffHttp(WorkerService& worker, const std::string& method,
   return Error(404, "no such path");
 }
 
-void RegisterStaffHttp(httplib::Server& server, WorkerService& worker) {
-  auto handle = [&worker](const httplib::Request& req, httplib::Response& res) {
+StaffHttpAnswer ServeStaffHttp(const UnitRouter& units, const std::string& method,
+                               const std::string& path,
+                               std::multimap<std::string, std::string> query,
+                               const std::string& body) {
+  std::string unit;
+  auto [first, last] = query.equal_range("unit");
+  if (first != last) {
+    if (std::next(first) != last) return Error(400, "give the parameter \"unit\" once");
+    unit = first->second;
+    query.erase(first);
+    if (unit.empty()) return Error(400, "the parameter \"unit\" is empty");
+  }
+  auto worker = units.Pick(unit);
+  if (!worker.ok()) return FromStatus(worker.status());
+  return ServeStaffHttp(**worker, method, path, query, body);
+}
+
+void RegisterStaffHttp(httplib::Server& server, const UnitRouter& units) {
+  auto handle = [&units](const httplib::Request& req, httplib::Response& res) {
     std::multimap<std::string, std::string> query(req.params.begin(), req.params.end());
-    StaffHttpAnswer a = ServeStaffHttp(worker, req.method, req.path, query, req.body);
+    StaffHttpAnswer a = ServeStaffHttp(units, req.method, req.path, query, req.body);
     res.status = a.status;
     res.set_content(a.body, "application/json; charset=utf-8");
   };
