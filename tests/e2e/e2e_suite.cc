@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 
@@ -111,6 +112,21 @@ ServiceProcess& E2eSuite::StartWorker(const std::string& unit, const std::string
   if (!grpc_ports_.count(key)) grpc_ports_[key] = FreePort();
   return Start(key, "department_worker/department_worker", port,
                {{"DEPARTMENT_WORKER_UNIT", unit},
+                {"DEPARTMENT_WORKER_HTTP_PORT", std::to_string(port)},
+                {"DEPARTMENT_WORKER_GRPC_PORT", std::to_string(grpc_ports_[key])}});
+}
+
+ServiceProcess& E2eSuite::StartWorkers(const std::vector<std::string>& units,
+                                       const std::string& instance) {
+  std::string key = "workers-" + instance;
+  int port = http_ports_.count(key) ? http_ports_[key] : FreePort();
+  if (!grpc_ports_.count(key)) grpc_ports_[key] = FreePort();
+  for (const auto& unit : units) {
+    http_ports_["worker-" + unit + "-" + instance] = port;
+    grpc_ports_["worker-" + unit + "-" + instance] = grpc_ports_[key];
+  }
+  return Start(key, "department_worker/department_worker", port,
+               {{"DEPARTMENT_WORKER_UNITS", absl::StrJoin(units, ",")},
                 {"DEPARTMENT_WORKER_HTTP_PORT", std::to_string(port)},
                 {"DEPARTMENT_WORKER_GRPC_PORT", std::to_string(grpc_ports_[key])}});
 }

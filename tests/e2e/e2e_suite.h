@@ -42,6 +42,11 @@ class E2eSuite {
   // fresh namespace and consumer group.
   ServiceProcess& StartExtraAnalytics(const std::string& instance, std::map<std::string, std::string> env);
   ServiceProcess& StartWorker(const std::string& unit, const std::string& instance = "1");
+  // One department_worker hosting several units (DEPARTMENT_WORKER_UNITS), key
+  // "workers-<instance>"; Staff(unit, instance) and http_port("worker-<unit>-<instance>") reach
+  // it for each of them (requests must then name the unit).
+  ServiceProcess& StartWorkers(const std::vector<std::string>& units,
+                               const std::string& instance = "1");
   // Waits until /healthz answers 200.
   void WaitHealthy(const std::string& key);
 
