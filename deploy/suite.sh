@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole suite on this machine as plain processes on loopback:
-#   Kafka (KRaft, one node) and Redis, then routing, one department_worker per unit in the
-#   routing rules, intake, analytics, the three channels and the notifier.
+#   Kafka (KRaft, one node) and Redis, then routing, department_worker processes hosting the
+#   units in the routing rules (TEKSIN_WORKER_UNITS_PER_PROCESS units each, default 11: 3
+#   processes for 33 units; 1 = one process per unit), intake, analytics, the three channels and
+#   the notifier.
 #
 # Usage: deploy/suite.sh start|stop|status
 # State, logs and the chosen ports live under $TEKSIN_STATE_DIR/suite (default <repo>/.teksin/suite):
 #   suite.env     URLs of the running suite (OPEN311_URL, ANALYTICS_URL, ...)
-#   workers.txt   "unit host:port" of every department worker's gRPC staff API
+#   workers.txt   "unit host:port" of every unit's gRPC staff API (units of one process share it)
+#   worker-http.txt "unit port" of every unit's HTTP port (/metrics, JSON staff API)
 #   logs/*.log    one log a process (JSON lines)
 #   outbox/*.jsonl what would have gone to citizens: WhatsApp replies and notifications (this machine
 #                 reaches no outside host, so the senders write here; numbers masked)
@@ -21,6 +24,9 @@ SUITE_DIR="${TEKSIN_STATE_DIR}/suite"
 LOG_DIR="${SUITE_DIR}/logs"
 PID_DIR="${SUITE_DIR}/pids"
 PARTITIONS="${TEKSIN_TOPIC_PARTITIONS:-6}"
+# Units per department_worker process (ADR 0025): each unit keeps its own consumer group, queue
+# and deadline watch; a process shares its producer, Redis client, HTTP and gRPC servers.
+UNITS_PER_PROCESS="${TEKSIN_WORKER_UNITS_PER_PROCESS:-11}"
 
 secrets() {
   local f="${TEKSIN_STATE_DIR}/secrets.env"
@@ -87,6 +93,8 @@ do_start() {
   fi
   mkdir -p "${LOG_DIR}" "${PID_DIR}"
   secrets
+  [[ "${UNITS_PER_PROCESS}" =~ ^[1-9][0-9]{0,3}$ ]] ||
+    die "TEKSIN_WORKER_UNITS_PER_PROCESS=\"${UNITS_PER_PROCESS}\" must be a whole number from 1 to 9999"
 
   local kafka_port redis_port
   kafka_port="$(read_env_value "${TEKSIN_STATE_DIR}/kafka/run/ports.env" KAFKA_PORT)"
@@ -114,19 +122,35 @@ do_start() {
   wait_healthy routing "${routing_port}"
   info "routing up (topics created)"
 
-  local units unit hp gp
+  local units unit hp gp name i g
   units="$("${BUILD_DIR}/tools/teksin_admin" units --config-dir "${TEKSIN_ROOT}/deploy/config" \
     --shared-dir "${SHARED_DIR}")"
+  # shellcheck disable=SC2206
+  local all=(${units}) group worker_procs=()
   : >"${SUITE_DIR}/workers.txt"
   : >"${SUITE_DIR}/worker-http.txt"
-  for unit in ${units}; do
+  g=0
+  for ((i = 0; i < ${#all[@]}; i += UNITS_PER_PROCESS)); do
+    group=("${all[@]:i:UNITS_PER_PROCESS}")
+    g=$((g + 1))
     hp="$(free_port)"
     gp="$(free_port)"
-    launch "worker-${unit}" "${b}/department_worker/department_worker" "${common[@]}" \
-      "DEPARTMENT_WORKER_UNIT=${unit}" "DEPARTMENT_WORKER_HTTP_PORT=${hp}" \
-      "DEPARTMENT_WORKER_GRPC_PORT=${gp}" "TEKSIN_INSTANCE_ID=${unit}-1"
-    echo "${unit} 127.0.0.1:${gp}" >>"${SUITE_DIR}/workers.txt"
-    echo "${unit} ${hp}" >>"${SUITE_DIR}/worker-http.txt"
+    if ((${#group[@]} == 1)); then  # a process of its own, as with UNITS_PER_PROCESS=1
+      name="worker-${group[0]}"
+      launch "${name}" "${b}/department_worker/department_worker" "${common[@]}" \
+        "DEPARTMENT_WORKER_UNIT=${group[0]}" "DEPARTMENT_WORKER_HTTP_PORT=${hp}" \
+        "DEPARTMENT_WORKER_GRPC_PORT=${gp}" "TEKSIN_INSTANCE_ID=${group[0]}-1"
+    else
+      name="worker-group-${g}"
+      launch "${name}" "${b}/department_worker/department_worker" "${common[@]}" \
+        "DEPARTMENT_WORKER_UNITS=$(IFS=,; echo "${group[*]}")" "DEPARTMENT_WORKER_HTTP_PORT=${hp}" \
+        "DEPARTMENT_WORKER_GRPC_PORT=${gp}" "TEKSIN_INSTANCE_ID=workers-${g}-1"
+    fi
+    worker_procs+=("${name} ${hp}")
+    for unit in "${group[@]}"; do
+      echo "${unit} 127.0.0.1:${gp}" >>"${SUITE_DIR}/workers.txt"
+      echo "${unit} ${hp}" >>"${SUITE_DIR}/worker-http.txt"
+    done
   done
   intake_port="$(free_port)"
   intake_grpc="$(free_port)"
@@ -170,12 +194,12 @@ do_start() {
     "OPEN311_HTTP_PORT=${open311_port}" "TEKSIN_CITIZEN_KEY_SECRET=${TEKSIN_CITIZEN_KEY_SECRET}" \
     "OPEN311_API_KEYS=${OPEN311_API_KEYS}" "TEKSIN_CONTACT_VAULT_KEY=${TEKSIN_CONTACT_VAULT_KEY}"
 
-  local n=0
-  while read -r unit hp; do
-    wait_healthy "worker-${unit}" "${hp}"
+  local n=0 proc
+  for proc in "${worker_procs[@]}"; do
+    wait_healthy "${proc% *}" "${proc#* }"
     n=$((n + 1))
-  done <"${SUITE_DIR}/worker-http.txt"
-  info "${n} department workers up"
+  done
+  info "${#all[@]} units in ${n} department_worker processes up"
   wait_healthy intake "${intake_port}"
   wait_healthy analytics "${analytics_port}"
   wait_healthy channel_open311 "${open311_port}"
@@ -201,7 +225,7 @@ NOTIFIER_URL=http://127.0.0.1:${notifier_port}
 OUTBOX_DIR=${SUITE_DIR}/outbox
 WORKERS_FILE=${SUITE_DIR}/workers.txt
 ENV
-  info "suite running: $((n + 7)) services; endpoints in ${SUITE_DIR}/suite.env"
+  info "suite running: $((n + 7)) service processes; endpoints in ${SUITE_DIR}/suite.env"
 }
 
 do_stop() {
@@ -250,7 +274,7 @@ case "${1:-}" in
   stop) do_stop ;;
   status) do_status ;;
   *)
-    sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
     exit 2
     ;;
 esac

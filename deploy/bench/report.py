@@ -67,6 +67,11 @@ def main():
     runs = {r["label"]: r for r in load_jsonl(os.path.join(a.dir, "raw.jsonl"))
             if not r["label"].startswith("warmup")}
     snaps = {s["label"]: s for s in load_jsonl(os.path.join(a.dir, "procstat.jsonl"))}
+    # Service processes and department_worker processes (pid files "worker-*": one per unit, or
+    # several units each with TEKSIN_WORKER_UNITS_PER_PROCESS), counted in the first snapshot.
+    first_procs = next(iter(snaps.values()))["procs"] if snaps else {}
+    n_workers = sum(1 for n in first_procs if n.startswith("worker-"))
+    n_services = sum(1 for n in first_procs if n not in ("kafka", "redis") and not n.startswith("null-"))
     machine = load_json(os.path.join(a.dir, "machine.json")) or {}
     out = []
     p = out.append
@@ -80,8 +85,9 @@ def main():
           + "; ".join(machine.get("busiest_processes_at_start", [])))
     if a.note:
         p(f"- note: {a.note}")
-    p("- everything on this machine: Kafka (one KRaft broker), Redis, 40 service processes "
-      "(33 department workers), the load generator and the null references, all on loopback\n")
+    p(f"- everything on this machine: Kafka (one KRaft broker), Redis, {n_services} service processes "
+      f"({n_workers} department_worker processes hosting the units), the load generator and the "
+      "null references, all on loopback\n")
     p("## Settings\n")
     p(f"{a.settings}\n")
 
@@ -143,7 +149,8 @@ def main():
 
     p("\n## CPU and memory per 1,000 cases (suite, per step)\n")
     p("CPU seconds (user + system) each process used during the step, per 1,000 accepted cases; "
-      "resident memory at the end of the step. The 33 department workers are summed.\n")
+      f"resident memory at the end of the step. The {n_workers} department_worker processes are "
+      "summed.\n")
     steps = [r for r in suite] + ([runs["surge"]] if "surge" in runs else [])
     def delta(label_start, label_end, n):
         a0, a1 = snaps.get(label_start), snaps.get(label_end)
@@ -154,7 +161,7 @@ def main():
             v0 = a0["procs"].get(name)
             if not v0 or not v1:
                 continue
-            key = "department_worker (×33)" if name.startswith("worker-") else name
+            key = f"department_worker (×{n_workers})" if name.startswith("worker-") else name
             agg[key][0] += v1["cpu_s"] - v0["cpu_s"]
             agg[key][1] += v1["rss_kb"] / 1024
             agg[key][2] += 1

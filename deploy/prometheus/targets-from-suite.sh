@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes the Prometheus file_sd targets of the running local suite (deploy/suite.sh start):
-# one group per service with its "job" label, one per department worker with its "unit" label.
+# one group per service with its "job" label, one per department_worker process (with its
+# "unit" label when it hosts one unit).
 # Format: targets.example.json. Run it again after every suite start (the ports change).
 #
 # Usage: deploy/prometheus/targets-from-suite.sh [--out FILE]
@@ -52,13 +53,20 @@ for job, var in (("channel_open311", "OPEN311_URL"), ("intake", "INTAKE_URL"),
         groups.append({"targets": [urlsplit(env[var]).netloc], "labels": {"job": job}})
     else:
         print(f"targets-from-suite.sh: {var} missing from suite.env, {job} skipped", file=sys.stderr)
+# Units hosted by one process share its port (TEKSIN_WORKER_UNITS_PER_PROCESS): one target per
+# port; the "unit" label only for a process of one unit (the metrics carry "unit" themselves).
+ports = {}
 with open(sys.argv[2], encoding="utf-8") as f:
     for line in f:
         parts = line.split()
         if len(parts) == 2:
             unit, port = parts
-            groups.append({"targets": [f"127.0.0.1:{port}"],
-                           "labels": {"job": "department_worker", "unit": unit}})
+            ports.setdefault(port, []).append(unit)
+for port, units in ports.items():
+    labels = {"job": "department_worker"}
+    if len(units) == 1:
+        labels["unit"] = units[0]
+    groups.append({"targets": [f"127.0.0.1:{port}"], "labels": labels})
 json.dump(groups, sys.stdout, indent=2)
 sys.stdout.write("\n")
 PY

@@ -338,7 +338,9 @@ int main(int argc, char** argv) {
     auto stub = v1::StaffService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    // Several units can share a process and its port (workers.txt): every request names its unit.
     v1::ListTasksRequest req;
+    req.set_unit_id(unit);
     req.set_limit(1000);
     v1::ListTasksResponse resp;
     grpc::Status st = stub->ListTasks(&ctx, req, &resp);
@@ -354,6 +356,7 @@ int main(int argc, char** argv) {
       v1::Task out;
       if (roll < o.reject_share && unit != "koordinasyon") {
         v1::RejectTaskRequest r;
+        r.set_unit_id(unit);
         r.set_task_id(task.task_id());
         r.set_staff_id(staff);
         r.set_reason("Bu konu birimimizin görev alanında değil.");
@@ -362,6 +365,7 @@ int main(int argc, char** argv) {
         else staff_error(unit, "RejectTask", rs);
       } else if (roll < o.reject_share + o.resolve_share) {
         v1::ClaimTaskRequest claim;
+        claim.set_unit_id(unit);
         claim.set_task_id(task.task_id());
         claim.set_staff_id(staff);
         grpc::Status cs = stub->ClaimTask(&c1, claim, &out);
@@ -371,6 +375,7 @@ int main(int argc, char** argv) {
         }
         grpc::ClientContext c2;
         v1::ResolveTaskRequest r;
+        r.set_unit_id(unit);
         r.set_task_id(task.task_id());
         r.set_staff_id(staff);
         r.set_resolution_code("completed");
