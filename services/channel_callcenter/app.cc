@@ -1,11 +1,15 @@
 #include "channel_callcenter/app.h"
 
+#include <array>
 #include <iostream>
+#include <memory>
+#include <mutex>
 
 #include "channel/guards.h"
 #include "channel_callcenter/callcenter_grpc.h"
 #include "channel_callcenter/callcenter_service.h"
 #include "channel_callcenter/config.h"
+#include "channel_callcenter/index_batcher.h"
 #include "channel_callcenter/redis_case_index.h"
 #include "common/log.h"
 #include "runtime/runtime.h"
@@ -81,7 +85,27 @@ int Run() {
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
 
   // The case index: its own group, reading every channel (by pattern, so a new channel is picked
-  // up without a restart) and the case topics.
+  // up without a restart) and the case topics; its updates go to Redis in batches (one script
+  // call for up to CALLCENTER_BATCH_MAX_EVENTS events, ADR 0026).
+  IndexBatchOptions batching;
+  batching.max_items = config->batch_max_events;
+  batching.max_delay = config->batch_max_delay;
+  IndexBatcher batcher(index, batching,
+                       [&service](const CaseUpdate& u) { service.CountProjected(u); });
+  service.SetBatcher(&batcher);
+  auto& batches = rt.registry().AddCounter(
+      "teksin_channel_callcenter_index_batches_total",
+      "Batches of case index updates sent to Redis in one script call by the projection");
+  auto& batched = rt.registry().AddCounter("teksin_channel_callcenter_index_batched_events_total",
+                                           "Events whose case index update went in a batch");
+  rt.registry().AddCollector([&, mu = std::make_shared<std::mutex>(),
+                              last = std::make_shared<std::array<int64_t, 2>>()] {
+    std::lock_guard<std::mutex> lock(*mu);
+    std::array<int64_t, 2> now{batcher.batches(), batcher.batched_events()};
+    batches.With({}).Inc(static_cast<double>(now[0] - (*last)[0]));
+    batched.With({}).Inc(static_cast<double>(now[1] - (*last)[1]));
+    *last = now;
+  });
   auto consumer = rt.NewConsumer({topics.ChannelContactsPattern(), topics.IntakeCases(),
                                   topics.RoutingDecisions(), topics.DepartmentUpdates()},
                                  "projection");
@@ -95,7 +119,11 @@ int Run() {
                   {{"http_port", *http_port}, {"grpc_port", *grpc_port},
                    {"districts", districts->Districts().size()},
                    {"services", catalogue->services().size()}});
-  return rt.WaitForShutdownAndStop();
+  int rc = rt.WaitForShutdownAndStop();
+  // The consumer has stopped (it waited for every update it handed over): nothing is queued.
+  service.SetBatcher(nullptr);
+  batcher.Stop();
+  return rc;
 }
 
 }  // namespace teksin::channel_callcenter

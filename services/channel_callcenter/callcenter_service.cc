@@ -673,9 +673,21 @@ absl::Status CallCenterService::Handle(const events::ConsumedEvent& event) {
   rec.owner_name = c->owner().name();
   rec.owner_kind = c->owner().kind();
   if (c->has_deadline()) rec.deadline_us = absl::ToUnixMicros(common::FromProto(c->deadline()));
+  // In the projection's consumer, many events' updates go in one script call (ADR 0026); the
+  // consumer stores the offset once the batch is written. Elsewhere (registration, tests): now.
+  if (batcher_ != nullptr) {
+    if (auto done = kafka::DeferredAcks::Defer()) {
+      batcher_->Add(std::move(u), std::move(done));
+      return absl::OkStatus();
+    }
+  }
   RETURN_IF_ERROR(index_.Apply(u));
-  projected_.With({catalogue::CaseStatusName(status)}).Inc();
+  CountProjected(u);
   return absl::OkStatus();
+}
+
+void CallCenterService::CountProjected(const CaseUpdate& update) {
+  projected_.With({catalogue::CaseStatusName(update.record.status)}).Inc();
 }
 
 }  // namespace teksin::channel_callcenter

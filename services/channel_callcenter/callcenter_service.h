@@ -14,6 +14,7 @@
 #include "catalogue/catalogue.h"
 #include "channel/guards.h"
 #include "channel_callcenter/case_index.h"
+#include "channel_callcenter/index_batcher.h"
 #include "common/time_util.h"
 #include "events/events.h"
 #include "events/topics.h"
@@ -66,6 +67,11 @@ class CallCenterService : public events::EventHandler {
   // The case index projection: channel contacts, intake cases, routing decisions and
   // department updates.
   absl::Status Handle(const events::ConsumedEvent& event) override;
+  // In the projection's consumer, Handle queues each update here (written in batches, the event
+  // completed once its batch is in the index); elsewhere, and with none set, it writes at once.
+  void SetBatcher(IndexBatcher* batcher) { batcher_ = batcher; }
+  // Counts an update written to the index (the batcher calls it once its batch is written).
+  void CountProjected(const CaseUpdate& update);
 
   // "Tarsus", "TARSUS", "tarsus", "yenisehir", "YENİŞEHİR" -> the boundary file's spelling.
   std::optional<std::string> CanonicalDistrict(const std::string& name) const;
@@ -94,6 +100,7 @@ class CallCenterService : public events::EventHandler {
   metrics::Family<metrics::Counter>& errors_;
   metrics::Family<metrics::Counter>& projected_;
   vault::ContactVault* vault_ = nullptr;
+  IndexBatcher* batcher_ = nullptr;
 };
 
 // Turkish-aware folding for matching names: lower case, ç→c ğ→g ı/İ→i ö→o ş→s ü→u, â→a î→i

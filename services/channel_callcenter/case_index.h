@@ -56,6 +56,14 @@ class CaseIndex {
  public:
   virtual ~CaseIndex() = default;
   virtual absl::Status Apply(const CaseUpdate& update) = 0;
+  // Apply for each update, in order (Redis: one script call for the whole batch). Applying a
+  // batch again changes nothing, so a failed batch is simply retried.
+  virtual absl::Status ApplyBatch(const std::vector<CaseUpdate>& updates) {
+    for (const auto& u : updates) {
+      if (absl::Status s = Apply(u); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
   // The citizen's cases, newest received first.
   virtual absl::StatusOr<std::vector<CaseRecord>> ByCitizen(const std::string& citizen_key,
                                                             int limit) = 0;

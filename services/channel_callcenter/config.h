@@ -1,6 +1,8 @@
 // channel_callcenter's own settings (CALLCENTER_*), read once from the environment.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,6 +20,9 @@ struct CallCenterConfig {
   absl::Duration idempotency_ttl = absl::Hours(24);  // CALLCENTER_IDEMPOTENCY_TTL_HOURS
   std::string catalogue_file;                        // TEKSIN_CATALOGUE_FILE
   std::string boundaries_file;                       // CALLCENTER_BOUNDARIES_FILE
+  // The case index projection's batches (ADR 0026).
+  size_t batch_max_events = 500;                     // CALLCENTER_BATCH_MAX_EVENTS
+  std::chrono::milliseconds batch_max_delay{3};      // CALLCENTER_BATCH_MAX_DELAY_MS
 };
 
 // Reads every variable and reports all problems at once (InvalidArgument).

@@ -3,6 +3,7 @@
 // and what the caller look-up and the nearby search show as the case's events arrive.
 #include "channel_callcenter/callcenter_service.h"
 
+#include <atomic>
 #include <string>
 
 #include "channel/guards.h"
@@ -12,6 +13,7 @@
 #include "common/phone.h"
 #include "events/in_memory.h"
 #include "events/topics.h"
+#include "kafka/publisher.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/envelopes.h"
@@ -747,6 +749,94 @@ TEST_F(CallCenterServiceTest, DistrictNamesMatchWhateverTheOperatorTyped) {
   EXPECT_EQ(service_.CanonicalDistrict("Seyhan"), std::nullopt);  // Adana
   EXPECT_EQ(service_.CanonicalDistrict(""), std::nullopt);
   EXPECT_THAT(districts_.Districts(), SizeIs(13));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The projection in batches (ADR 0026)
+
+// The in-memory index, counting the batches it is given; it can refuse them.
+class BatchCountingIndex : public InMemoryCaseIndex {
+ public:
+  absl::Status ApplyBatch(const std::vector<CaseUpdate>& updates) override {
+    if (fail) return absl::UnavailableError("redis is down");
+    ++batches;
+    return InMemoryCaseIndex::ApplyBatch(updates);
+  }
+  std::atomic<int> batches{0};
+  std::atomic<bool> fail{false};
+};
+
+TEST_F(CallCenterServiceTest, TheConsumersEventsAreWrittenInBatchesAndCompletedAfterwards) {
+  BatchCountingIndex index;
+  CallCenterService service(teksin::testing::RealCatalogue(), districts_, index, limiter_,
+                            idempotency_, topics_, publisher_, clock_, registry_, Options());
+  IndexBatchOptions options;
+  options.max_items = 2;
+  options.max_delay = std::chrono::hours(1);  // taken by size (or Stop) only
+  options.max_attempts = 1;
+  IndexBatcher batcher(index, options, [&service](const CaseUpdate& u) {
+    service.CountProjected(u);
+  });
+  service.SetBatcher(&batcher);
+  std::vector<std::shared_ptr<kafka::AckBatch>> done;
+  auto handle = [&](v1::Envelope e, const std::string& topic) {
+    kafka::DeferredAcks scope;
+    EXPECT_OK(service.Handle(teksin::testing::Consumed(topic, std::move(e))));
+    auto taken = scope.Take();
+    ASSERT_THAT(taken, SizeIs(1));
+    done.push_back(taken[0]);
+  };
+  const absl::Time t0 = TrTime(2026, 5, 20, 9, 0);
+  v1::Case c = Registered("case-b", "su-ariza", kMezitli.lat, kMezitli.lon, t0);
+  handle(teksin::testing::CaseRegisteredEnv("reg-b", t0 + absl::Minutes(1), c),
+         "teksin.intake.cases.v1");
+  EXPECT_FALSE(done[0]->Done()) << "queued, not written: the batch is not full";
+  EXPECT_FALSE(index.Get("case-b").has_value());
+  v1::Case routed = c;
+  SetOwner(routed, "meski", v1::OWNER_KIND_UTILITY);
+  handle(teksin::testing::CaseRoutedEnv("route-b", t0 + absl::Minutes(2), routed, "task-b", 1,
+                                        false),
+         "teksin.routing.decisions.v1");
+  ASSERT_TRUE(done[0]->WaitFor(std::chrono::minutes(1)));
+  ASSERT_TRUE(done[1]->WaitFor(std::chrono::minutes(1)));
+  EXPECT_EQ(done[0]->Error(), "");
+  EXPECT_EQ(done[1]->Error(), "");
+  EXPECT_EQ(index.batches, 1);
+  ASSERT_TRUE(index.Get("case-b").has_value());
+  EXPECT_EQ(index.Get("case-b")->status, v1::CASE_STATUS_ROUTED);
+  EXPECT_EQ(index.Get("case-b")->owner_id, "meski");
+  EXPECT_EQ(Counter("teksin_channel_callcenter_projection_events_total", {"registered"}), 1);
+  EXPECT_EQ(Counter("teksin_channel_callcenter_projection_events_total", {"routed"}), 1);
+
+  // A batch the index refuses fails its events' completions (the consumer hands them over
+  // again) and counts nothing.
+  index.fail = true;
+  v1::Case resolved = routed;
+  handle(teksin::testing::CaseResolvedEnv("res-b", t0 + absl::Minutes(3), resolved, "task-b"),
+         "teksin.department.updates.v1");
+  handle(teksin::testing::CaseResolvedEnv("res-b2", t0 + absl::Minutes(3), resolved, "task-b"),
+         "teksin.department.updates.v1");
+  ASSERT_TRUE(done[2]->WaitFor(std::chrono::minutes(1)));
+  ASSERT_TRUE(done[3]->WaitFor(std::chrono::minutes(1)));
+  EXPECT_THAT(done[2]->Error(), HasSubstr("redis is down"));
+  EXPECT_THAT(done[3]->Error(), HasSubstr("redis is down"));
+  EXPECT_EQ(index.Get("case-b")->status, v1::CASE_STATUS_ROUTED);
+  EXPECT_EQ(Counter("teksin_channel_callcenter_projection_events_total", {"resolved"}), 0);
+
+  // Registering a case writes it at once (no consumer scope): the caller's history shows it.
+  index.fail = false;
+  auto a = service.LogContact(PotholeCall());
+  ASSERT_OK(a);
+  EXPECT_TRUE(index.Get(a->response.case_id()).has_value());
+  // What is still queued at stop is written.
+  handle(teksin::testing::CaseResolvedEnv("res-b", t0 + absl::Minutes(3), resolved, "task-b"),
+         "teksin.department.updates.v1");
+  EXPECT_FALSE(done[4]->Done());
+  batcher.Stop();
+  ASSERT_TRUE(done[4]->WaitFor(std::chrono::minutes(1)));
+  EXPECT_EQ(done[4]->Error(), "");
+  EXPECT_EQ(index.Get("case-b")->status, v1::CASE_STATUS_RESOLVED);
+  service.SetBatcher(nullptr);
 }
 
 }  // namespace

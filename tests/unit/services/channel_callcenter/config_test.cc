@@ -30,6 +30,8 @@ TEST(CallCenterConfigTest, Defaults) {
   EXPECT_EQ(c->idempotency_ttl, absl::Hours(24));
   EXPECT_EQ(c->catalogue_file, "/etc/teksin/service-catalogue.json");
   EXPECT_EQ(c->boundaries_file, "/srv/shared/data/mersin-boundaries/mersin-districts.geojson");
+  EXPECT_EQ(c->batch_max_events, 500u);
+  EXPECT_EQ(c->batch_max_delay, std::chrono::milliseconds(3));
 }
 
 TEST(CallCenterConfigTest, Overrides) {
@@ -38,7 +40,9 @@ TEST(CallCenterConfigTest, Overrides) {
                          {"CALLCENTER_RATE_LIMIT", "30"},
                          {"CALLCENTER_RATE_WINDOW_SECONDS", "10"},
                          {"CALLCENTER_IDEMPOTENCY_TTL_HOURS", "48"},
-                         {"CALLCENTER_BOUNDARIES_FILE", "/tmp/b.geojson"}});
+                         {"CALLCENTER_BOUNDARIES_FILE", "/tmp/b.geojson"},
+                         {"CALLCENTER_BATCH_MAX_EVENTS", "1"},
+                         {"CALLCENTER_BATCH_MAX_DELAY_MS", "20"}});
   auto c = ReadCallCenterConfig(env, Common());
   ASSERT_OK(c);
   EXPECT_EQ(c->grpc_port, 19313);
@@ -46,15 +50,22 @@ TEST(CallCenterConfigTest, Overrides) {
   EXPECT_EQ(c->rate_window, absl::Seconds(10));
   EXPECT_EQ(c->idempotency_ttl, absl::Hours(48));
   EXPECT_EQ(c->boundaries_file, "/tmp/b.geojson");
+  EXPECT_EQ(c->batch_max_events, 1u);
+  EXPECT_EQ(c->batch_max_delay, std::chrono::milliseconds(20));
 }
 
 TEST(CallCenterConfigTest, EveryProblemAtOnce) {
-  common::EnvReader missing({{"CALLCENTER_GRPC_PORT", "http"}, {"CALLCENTER_RATE_LIMIT", "0"}});
+  common::EnvReader missing({{"CALLCENTER_GRPC_PORT", "http"},
+                             {"CALLCENTER_RATE_LIMIT", "0"},
+                             {"CALLCENTER_BATCH_MAX_EVENTS", "0"},
+                             {"CALLCENTER_BATCH_MAX_DELAY_MS", "5000"}});
   auto c = ReadCallCenterConfig(missing, Common());
   EXPECT_CODE(c, absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(c.status().message(), HasSubstr("TEKSIN_CITIZEN_KEY_SECRET is required"));
   EXPECT_THAT(c.status().message(), HasSubstr("CALLCENTER_GRPC_PORT"));
   EXPECT_THAT(c.status().message(), HasSubstr("CALLCENTER_RATE_LIMIT"));
+  EXPECT_THAT(c.status().message(), HasSubstr("CALLCENTER_BATCH_MAX_EVENTS"));
+  EXPECT_THAT(c.status().message(), HasSubstr("CALLCENTER_BATCH_MAX_DELAY_MS"));
   common::EnvReader short_secret(Vars{{"TEKSIN_CITIZEN_KEY_SECRET", "short"}});
   auto s = ReadCallCenterConfig(short_secret, Common());
   EXPECT_CODE(s, absl::StatusCode::kInvalidArgument);
