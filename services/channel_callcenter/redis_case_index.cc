@@ -14,134 +14,112 @@ namespace {
 //       received_us, status, district, neighbourhood, owner_id, owner_name, owner_kind,
 //       deadline_us
 // Applies the updates in order with the rules of Merge() in case_index.cc (case status numbers
-// are those of case.proto). Each case is read once (one HMGET of every field the rules look at)
-// and written once (one HSET of the fields that changed), however many of the batch's updates it
-// has. The citizen and GEO sets end as if each update had been followed by the writes of the
+// are those of case.proto). Each update reads its case once (one HMGET of the fields the rules
+// look at) and writes it once (one HSET of the fields it sets), or not at all when it changes
+// nothing. The citizen and GEO sets end as if each update had been followed by the writes of the
 // script before ADR 0026 (ZADD to the update's citizen key with the stored received time; GEOADD
-// or ZREM on geo:all and on geo:cat:<the update's category>), but a write is sent only when it
-// changes something:
-//   geo:all      holds the case exactly when the stored state is geo-indexed (every script since
-//                the index exists keeps it so), so it is written when that changes;
-//   _z = "<score> <citizen key>"  the last ZADD for the case; skipped when the same again;
-//   _g = "<0|1><category>"        the last GEO write for a category set; skipped when the same.
-// A case seen for the first time was in no set, so its first ZREMs are skipped too. The hidden
-// fields are written by the HSET that follows the set writes, so a script that fails half-way
-// leaves them behind and the redelivered batch writes the sets again.
+// or ZREM on geo:all and on geo:cat:<the update's category>), but a set is written only when the
+// case's place in it changes:
+//   geo:all      holds the case exactly when its stored state is geo-indexed (every version of
+//                this script keeps it so), so it is written when that changes;
+//   _z = "<score> <citizen key>"  the hash's record of its last ZADD; skipped when the same;
+//   _g = "<0|1><category>"        its last GEO write to a category set; skipped when the same.
+// A case not in the index yet was in no set, so its first ZREM is skipped too. The hidden fields
+// are written by the HSET that follows the set writes: a script that fails in between has not
+// written them, and the redelivered batch writes the sets again. Plain locals and one table per
+// update: Lua work, not the commands, is most of what this script costs (ADR 0026).
 const redis::Script& ApplyScript() {
   static const redis::Script kScript(R"lua(
 local ns, n = ARGV[1], tonumber(ARGV[2])
-local F = {'case_id', 'tracking_code', 'citizen_key', 'category', 'channel', 'request_type',
-           'lat', 'lon', 'received_us', 'status', 'district', 'neighbourhood', 'owner_id',
-           'owner_name', 'owner_kind', 'deadline_us', 'closed_us', 'updated_us', '_z', '_g'}
-local cases, order = {}, {}
-local function load(key)
-  local c = cases[key]
-  if c then return c end
-  local h = redis.call('HMGET', key, unpack(F))
-  c = {key = key, v = {}, dirty = {}, fresh = not h[1]}
-  for i, f in ipairs(F) do c.v[f] = h[i] end
-  cases[key] = c
-  order[#order + 1] = c
-  return c
-end
-local function set(c, f, x)
-  if c.v[f] ~= x then
-    c.v[f] = x
-    c.dirty[f] = true
+local function geo(st, lat)
+  if not lat or not (st == 2 or st == 3 or st == 4 or st == 5 or st == 6 or st == 9) then
+    return false
   end
-end
-local function geo(v)
-  if not v.lat then return false end
-  local st = tonumber(v.status or '0')
-  if not (st == 2 or st == 3 or st == 4 or st == 5 or st == 6 or st == 9) then return false end
-  local lat = tonumber(v.lat)
+  lat = tonumber(lat)
   return lat >= -85.05112878 and lat <= 85.05112878
 end
-
-for e = 0, n - 1 do
-  local a = 2 + e * 18
+for a = 2, 2 + 18 * (n - 1), 18 do
   local at_s, case_id, ck, cat = ARGV[a + 1], ARGV[a + 2], ARGV[a + 4], ARGV[a + 5]
-  local c = load(ns .. ':case:' .. case_id)
-  local v = c.v
-  local was_geo = geo(v)
-  -- Kept from the first update that carries them (strings unless empty, numbers unless 0).
-  local function keep(f, x, zero)
-    if not v[f] and x ~= '' and x ~= zero then set(c, f, x) end
+  local key = ns .. ':case:' .. case_id
+  local h = redis.call('HMGET', key, 'case_id', 'tracking_code', 'citizen_key', 'category',
+                       'channel', 'request_type', 'lat', 'lon', 'received_us', 'status',
+                       'updated_us', 'closed_us', '_z', '_g')
+  local w, i = {}, 0
+  local fresh = not h[1]
+  if fresh then w[1], w[2], i = 'case_id', case_id, 2 end
+  local x = ARGV[a + 3]
+  if not h[2] and x ~= '' then w[i + 1], w[i + 2], i = 'tracking_code', x, i + 2 end
+  if not h[3] and ck ~= '' then w[i + 1], w[i + 2], i = 'citizen_key', ck, i + 2 end
+  if not h[4] and cat ~= '' then w[i + 1], w[i + 2], i = 'category', cat, i + 2 end
+  x = ARGV[a + 6]
+  if not h[5] and x ~= '0' then w[i + 1], w[i + 2], i = 'channel', x, i + 2 end
+  x = ARGV[a + 7]
+  if not h[6] and x ~= '0' then w[i + 1], w[i + 2], i = 'request_type', x, i + 2 end
+  local lat, lon = h[7], h[8]
+  if not lat and ARGV[a + 8] == '1' then
+    lat, lon = ARGV[a + 9], ARGV[a + 10]
+    w[i + 1], w[i + 2], w[i + 3], w[i + 4], i = 'lat', lat, 'lon', lon, i + 4
   end
-  keep('case_id', case_id)
-  keep('tracking_code', ARGV[a + 3])
-  keep('citizen_key', ck)
-  keep('category', cat)
-  keep('channel', ARGV[a + 6], '0')
-  keep('request_type', ARGV[a + 7], '0')
-  if ARGV[a + 8] == '1' and not v.lat then
-    set(c, 'lat', ARGV[a + 9])
-    set(c, 'lon', ARGV[a + 10])
+  local received = h[9]
+  x = ARGV[a + 11]
+  if not received and x ~= '0' then
+    received = x
+    w[i + 1], w[i + 2], i = 'received_us', x, i + 2
   end
-  keep('received_us', ARGV[a + 11], '0')
-
-  -- Current fields: only forward in time; "received" never replaces a later status.
-  local at, status = tonumber(at_s), tonumber(ARGV[a + 12])
-  local first = tonumber(v.status or '0') == 0
-  if (first or status ~= 1) and (first or at >= tonumber(v.updated_us or '0')) then
-    if status ~= 0 then set(c, 'status', ARGV[a + 12]) end
-    if ARGV[a + 13] ~= '' then set(c, 'district', ARGV[a + 13]) end
-    if ARGV[a + 14] ~= '' then set(c, 'neighbourhood', ARGV[a + 14]) end
-    if ARGV[a + 15] ~= '' then
-      set(c, 'owner_id', ARGV[a + 15])
-      set(c, 'owner_name', ARGV[a + 16])
-      set(c, 'owner_kind', ARGV[a + 17])
+  local was = tonumber(h[10] or '0')
+  local st, status = was, tonumber(ARGV[a + 12])
+  local at = tonumber(at_s)
+  if was == 0 or (status ~= 1 and at >= tonumber(h[11] or '0')) then
+    if status ~= 0 then
+      st = status
+      w[i + 1], w[i + 2], i = 'status', ARGV[a + 12], i + 2
     end
-    if ARGV[a + 18] ~= '0' then set(c, 'deadline_us', ARGV[a + 18]) end
-    local st = tonumber(v.status or '0')
+    x = ARGV[a + 13]
+    if x ~= '' then w[i + 1], w[i + 2], i = 'district', x, i + 2 end
+    x = ARGV[a + 14]
+    if x ~= '' then w[i + 1], w[i + 2], i = 'neighbourhood', x, i + 2 end
+    x = ARGV[a + 15]
+    if x ~= '' then
+      w[i + 1], w[i + 2], w[i + 3], w[i + 4], w[i + 5], w[i + 6], i =
+          'owner_id', x, 'owner_name', ARGV[a + 16], 'owner_kind', ARGV[a + 17], i + 6
+    end
+    x = ARGV[a + 18]
+    if x ~= '0' then w[i + 1], w[i + 2], i = 'deadline_us', x, i + 2 end
     if st == 0 or st == 7 or st == 8 or st == 10 then
-      local closed = tonumber(v.closed_us or '0')
-      if closed == 0 or closed > at then set(c, 'closed_us', at_s) end  -- the first closing
-    else
-      set(c, 'closed_us', '0')
+      local closed = tonumber(h[12] or '0')
+      if closed == 0 or closed > at then w[i + 1], w[i + 2], i = 'closed_us', at_s, i + 2 end
+    elseif h[12] ~= '0' then
+      w[i + 1], w[i + 2], i = 'closed_us', '0', i + 2
     end
-    set(c, 'updated_us', at_s)
+    w[i + 1], w[i + 2], i = 'updated_us', at_s, i + 2
   end
-
-  -- The caller's history, by received time.
   if ck ~= '' then
-    local z = (v.received_us or '0') .. ' ' .. ck
-    if v._z ~= z then
-      redis.call('ZADD', ns .. ':citizen:' .. ck, v.received_us or '0', v.case_id)
-      set(c, '_z', z)
+    local z = (received or '0') .. ' ' .. ck
+    if h[13] ~= z then
+      redis.call('ZADD', ns .. ':citizen:' .. ck, received or '0', case_id)
+      w[i + 1], w[i + 2], i = '_z', z, i + 2
     end
   end
-  -- Registered open cases with coordinates, all and by category.
-  local is_geo = geo(v)
+  local was_geo, is_geo = geo(was, h[7]), geo(st, lat)
   if is_geo ~= was_geo then
     if is_geo then
-      redis.call('GEOADD', ns .. ':geo:all', v.lon, v.lat, v.case_id)
+      redis.call('GEOADD', ns .. ':geo:all', lon, lat, case_id)
     else
-      redis.call('ZREM', ns .. ':geo:all', v.case_id)
+      redis.call('ZREM', ns .. ':geo:all', case_id)
     end
   end
   if cat ~= '' then
     local g = (is_geo and '1' or '0') .. cat
-    if v._g ~= g then
+    if h[14] ~= g then
       if is_geo then
-        redis.call('GEOADD', ns .. ':geo:cat:' .. cat, v.lon, v.lat, v.case_id)
-      elseif not (c.fresh and not v._g) then
-        redis.call('ZREM', ns .. ':geo:cat:' .. cat, v.case_id)
+        redis.call('GEOADD', ns .. ':geo:cat:' .. cat, lon, lat, case_id)
+      elseif not fresh then
+        redis.call('ZREM', ns .. ':geo:cat:' .. cat, case_id)
       end
-      set(c, '_g', g)
+      w[i + 1], w[i + 2], i = '_g', g, i + 2
     end
   end
-end
-
-for _, c in ipairs(order) do
-  local w = {}
-  for _, f in ipairs(F) do
-    if c.dirty[f] then
-      w[#w + 1] = f
-      w[#w + 1] = c.v[f]
-    end
-  end
-  if #w > 0 then redis.call('HSET', c.key, unpack(w)) end
+  if i > 0 then redis.call('HSET', key, unpack(w)) end
 end
 return n
 )lua");
