@@ -17,7 +17,7 @@
 #
 # Usage: deploy/bench.sh [--quick] [--rates "100 1000 5000"] [--seconds N] [--drain N]
 #                        [--surge-base R] [--surge-seconds N] [--replay-events N]
-#                        [--skip-replay] [--skip-wrk] [--note TEXT] [--out DIR]
+#                        [--skip-replay] [--skip-wrk] [--warmup N] [--note TEXT] [--out DIR]
 #   --quick: 10 s steps, rates 100 1000, 200,000 replay events, wrk 5 s (a smoke run).
 # Everything it starts is stopped on exit (trap). Every step is bounded in time.
 set -euo pipefail
@@ -30,6 +30,7 @@ seconds=20
 drain=20
 surge_base=100
 surge_seconds=60
+warmup_seconds=30
 replay_events=1000000
 skip_replay=0
 skip_wrk=0
@@ -38,9 +39,10 @@ note=""
 out=""
 while (($#)); do
   case "$1" in
-    --quick) rates="100 1000"; seconds=10; drain=10; surge_seconds=30; replay_events=200000; wrk_seconds=5 ;;
+    --quick) rates="100 1000"; seconds=10; drain=10; surge_seconds=30; replay_events=200000; wrk_seconds=5; warmup_seconds=10 ;;
     --rates) rates="$2"; shift ;;
     --seconds) seconds="$2"; shift ;;
+    --warmup) warmup_seconds="$2"; shift ;;
     --drain) drain="$2"; shift ;;
     --surge-base) surge_base="$2"; shift ;;
     --surge-seconds) surge_seconds="$2"; shift ;;
@@ -55,6 +57,7 @@ while (($#)); do
 done
 
 [[ "${replay_events}" =~ ^[0-9]+$ ]] || die "--replay-events must be a whole number"
+[[ "${warmup_seconds}" =~ ^[0-9]+$ && "${warmup_seconds}" -ge 1 ]] || die "--warmup must be a whole number of seconds, at least 1"
 replay_max="${REPLAY_MAX_SECONDS:-$((60 + replay_events / 2500))}"
 [[ "${replay_max}" =~ ^[0-9]+$ ]] || die "REPLAY_MAX_SECONDS must be a whole number of seconds"
 BUILD="${TEKSIN_BUILD_DIR:-${TEKSIN_ROOT}/build}"
@@ -161,9 +164,11 @@ null_handler_args=(--mode null-handler --open311 "http://127.0.0.1:${null_http}"
 null_pipe_args=(--mode null-pipeline --brokers "${brokers}" --prefix "${np}" --null-in "${np}.contacts"
   --null-out "${np}.tasks" --drain "${drain}")
 
-# A short warm-up (topics, connections, JIT of the broker), not reported.
-loadgen warmup "${suite_args[@]}" --rate 50 --duration 5
-loadgen warmup-null "${null_pipe_args[@]}" --rate 50 --duration 5
+# A warm-up, not reported: topics, connections, and the broker's JIT. A freshly started broker
+# spent 13 % of the machine in its C2 compiler threads during the first measured step with a 5 s
+# warm-up (perf; docs/benchmarks.md), and the first steps then measured a cold JVM, not the suite.
+loadgen warmup "${suite_args[@]}" --rate 100 --duration "${warmup_seconds}"
+loadgen warmup-null "${null_pipe_args[@]}" --rate 100 --duration "$((warmup_seconds / 3 + 1))"
 
 # 1 + 3. Fixed rates, the suite and its limits side by side.
 for r in ${rates}; do
@@ -230,7 +235,7 @@ if [[ "${skip_wrk}" == 0 ]]; then
 fi
 
 python3 "${TEKSIN_ROOT}/deploy/bench/report.py" --dir "${out}" --note "${note}" \
-  --settings "rates=${rates}; step=${seconds}s; drain<=${drain}s; surge=${surge_base}/s x10 for ${third}s of ${surge_seconds}s; replay=${replay_events} events (rebuild bounded to ${replay_max}s); wrk=${wrk_seconds}s x16 connections" \
+  --settings "warm-up=${warmup_seconds}s at 100/s; rates=${rates}; step=${seconds}s; drain<=${drain}s; surge=${surge_base}/s x10 for ${third}s of ${surge_seconds}s; replay=${replay_events} events (rebuild bounded to ${replay_max}s); wrk=${wrk_seconds}s x16 connections" \
   >"${out}/report.md"
 cat "${out}/report.md"
 info "report: ${out}/report.md (raw figures: ${RAW})"

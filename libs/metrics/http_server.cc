@@ -1,5 +1,7 @@
 #include "metrics/http_server.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -8,7 +10,7 @@
 
 namespace teksin::metrics {
 
-HttpServer::HttpServer(std::string service, Registry& registry, int threads)
+HttpServer::HttpServer(std::string service, Registry& registry, int threads, int keep_alive_seconds)
     : service_(std::move(service)), registry_(registry),
       server_(std::make_unique<httplib::Server>()) {
   const size_t pool = threads > 0 ? static_cast<size_t>(threads) : 1;
@@ -31,7 +33,17 @@ HttpServer::HttpServer(std::string service, Registry& registry, int threads)
   // An idle keep-alive connection holds one of the pool's threads until this timeout: with more
   // client connections than threads (80 senders against 64 threads), httplib's 5 s made the
   // requests queued behind idle connections wait up to 5 s (p99 1.4 s measured; 5.9 ms with 1 s).
-  server_->set_keep_alive_timeout(2);
+  // While it waits, httplib 0.11 polls the socket for 10 ms and then sleeps 1 ms, in a loop: ~90
+  // wake-ups a second per idle connection, on its own pool thread (docs/benchmarks.md).
+  server_->set_keep_alive_timeout(keep_alive_seconds < 0 ? 0 : keep_alive_seconds);
+  // httplib 0.11 listens with a backlog of 5: a burst of new connections (clients reconnecting
+  // after the keep-alive timeout) overflows it, and the kernel then drops SYNs, which the client
+  // retries only after 1 s. The listening socket passes through here before bind; Start() raises
+  // its backlog (a second listen() on a listening socket only changes the backlog).
+  server_->set_socket_options([this](int sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = sock;
+  });
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
 
@@ -106,6 +118,7 @@ absl::StatusOr<int> HttpServer::Start(const std::string& host, int port) {
     return absl::UnavailableError(absl::StrCat("cannot bind HTTP on ", host, ":", port,
                                                " (port in use?)"));
   }
+  if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return bound;
 }

@@ -25,7 +25,9 @@ class HttpServer {
 
   // `threads`: requests served at once. Handlers that wait (a channel waits for Kafka's
   // acknowledgement before it answers) hold a thread each, so the pool is larger than the cores.
-  HttpServer(std::string service, Registry& registry, int threads = 64);
+  // `keep_alive_seconds`: how long an idle keep-alive connection is kept open (0: closed when no
+  // next request arrives within ~10 ms). See the constructor for why it matters.
+  HttpServer(std::string service, Registry& registry, int threads = 64, int keep_alive_seconds = 0);
   ~HttpServer();
 
   httplib::Server& server() { return *server_; }
@@ -38,7 +40,9 @@ class HttpServer {
  private:
   std::string service_;
   Registry& registry_;
+  static constexpr int kListenBacklog = 1024;  // the kernel caps it at net.core.somaxconn
   std::unique_ptr<httplib::Server> server_;
+  int listen_fd_ = -1;  // set while httplib creates the listening socket
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::pair<std::string, HealthCheck>> checks_;

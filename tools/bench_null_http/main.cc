@@ -55,6 +55,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // And their keep-alive timeout (TEKSIN_HTTP_KEEPALIVE_SECONDS, default 0).
+  int keep_alive = 0;
+  if (const char* env = std::getenv("TEKSIN_HTTP_KEEPALIVE_SECONDS"); env != nullptr && *env != '\0') {
+    if (!absl::SimpleAtoi(env, &keep_alive) || keep_alive < 0 || keep_alive > 60) {
+      std::cerr << "TEKSIN_HTTP_KEEPALIVE_SECONDS must be a whole number in 0..60\n";
+      return 2;
+    }
+  }
   // SIGTERM and SIGINT are taken by sigwait below, on this thread only.
   sigset_t signals;
   sigemptyset(&signals);
@@ -75,7 +83,7 @@ int main(int argc, char** argv) {
     }
   }
   teksin::metrics::Registry registry;
-  teksin::metrics::HttpServer http("bench_null_http", registry, threads);
+  teksin::metrics::HttpServer http("bench_null_http", registry, threads, keep_alive);
   http.server().Post("/open311/v2/requests.json", [](const httplib::Request&, httplib::Response& res) {
     res.status = 201;
     res.set_content(R"([{"service_request_id":"00000-00000","service_notice":"","account_id":null}])",
