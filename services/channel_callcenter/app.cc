@@ -9,6 +9,7 @@
 #include "channel_callcenter/callcenter_grpc.h"
 #include "channel_callcenter/callcenter_service.h"
 #include "channel_callcenter/config.h"
+#include "channel_callcenter/contact_guards.h"
 #include "channel_callcenter/index_batcher.h"
 #include "channel_callcenter/redis_case_index.h"
 #include "common/log.h"
@@ -72,6 +73,8 @@ int Run() {
   options.idempotency_ttl = config->idempotency_ttl;
   CallCenterService service(*catalogue, *districts, index, limiter, idempotency, topics,
                             **publisher, common::SystemClock::Get(), rt.registry(), options);
+  RedisContactGuards guards(**redis, redis_prefix);  // the same keys, one round trip
+  service.SetGuards(&guards);
   std::unique_ptr<vault::RedisContactVault> contacts;
   if (cipher) {
     contacts = std::make_unique<vault::RedisContactVault>(**redis, topics.prefix(), *cipher, vault_ttl);

@@ -178,7 +178,8 @@ CallCenterService::CallCenterService(const catalogue::Catalogue& catalogue,
                                   {"rpc", "code"})),
       projected_(registry.AddCounter("teksin_channel_callcenter_projection_events_total",
                                      "Case events applied to the case index, by status",
-                                     {"status"})) {
+                                     {"status"})),
+      own_guards_(limiter, idempotency) {
   for (const auto& d : districts_.Districts()) district_by_fold_[FoldTurkish(d)] = d;
 }
 
@@ -217,7 +218,12 @@ absl::StatusOr<std::string> CallCenterService::Caller(const std::string& operato
 }
 
 absl::Status CallCenterService::Admit(const std::string& actor) {
-  auto d = limiter_.Hit(actor, options_.rate_limit, options_.rate_window, clock_.Now());
+  return Admitted(actor,
+                  limiter_.Hit(actor, options_.rate_limit, options_.rate_window, clock_.Now()));
+}
+
+absl::Status CallCenterService::Admitted(const std::string& actor,
+                                         const absl::StatusOr<channel::RateDecision>& d) {
   if (!d.ok()) {
     // The limit protects the service; it is not worth refusing a citizen's call over.
     common::LogWarn("rate limiter unavailable, call admitted", {{"error", d.status().ToString()}});
@@ -284,10 +290,16 @@ absl::StatusOr<ContactAnswer> CallCenterService::Log(const v1::LogContactRequest
     return Bad("kanal CHANNEL_CALL_CENTER veya CHANNEL_WALK_IN olmalı",
                "channel must be CHANNEL_CALL_CENTER or CHANNEL_WALK_IN");
   }
-  RETURN_IF_ERROR(Admit(actor));
+  // The rate-limit hit and, for a well-formed key, the answer remembered under it: one round trip
+  // (the answer is used once the request has passed its checks).
+  const bool key_ok = ValidToken(r.idempotency_key(), 8, 128, true);
+  ContactAdmission admission = guards_->Admit(
+      actor, options_.rate_limit, options_.rate_window, clock_.Now(),
+      key_ok ? absl::StrCat("contact:", actor, ":", r.idempotency_key()) : std::string());
+  RETURN_IF_ERROR(Admitted(actor, admission.rate));
 
   // What: every field checked, so that nothing intake would refuse is published.
-  if (!ValidToken(r.idempotency_key(), 8, 128, true)) {
+  if (!key_ok) {
     return Bad("idempotency_key gerekli: 8-128 harf, rakam, '.', '_', ':' veya '-'",
                "idempotency_key is required: 8-128 letters, digits, '.', '_', ':' or '-'");
   }
@@ -407,7 +419,7 @@ absl::StatusOr<ContactAnswer> CallCenterService::Log(const v1::LogContactRequest
   const std::string fingerprint = common::Sha256Hex(
       absl::StrCat(DeterministicBytes(c), "|", static_cast<int>(outcome)));
   const std::string idem_key = absl::StrCat("contact:", scope);
-  ASSIGN_OR_RETURN(std::optional<std::string> remembered, idempotency_.Get(idem_key));
+  ASSIGN_OR_RETURN(std::optional<std::string> remembered, std::move(admission.remembered));
   if (remembered) {
     ASSIGN_OR_RETURN(auto answer, DecodeAnswer(*remembered));
     if (answer.first != fingerprint) {

@@ -14,6 +14,7 @@
 #include "catalogue/catalogue.h"
 #include "channel/guards.h"
 #include "channel_callcenter/case_index.h"
+#include "channel_callcenter/contact_guards.h"
 #include "channel_callcenter/index_batcher.h"
 #include "common/time_util.h"
 #include "events/events.h"
@@ -61,6 +62,9 @@ class CallCenterService : public events::EventHandler {
 
   // Feedback on the caller's resolved case (see callcenter_service.proto).
   absl::StatusOr<v1::RecordFeedbackResponse> RecordFeedback(const v1::RecordFeedbackRequest& request);
+  // LogContact's rate-limit hit and idempotency read in one round trip (RedisContactGuards); by
+  // default the limiter and the idempotency store given to the constructor, one after the other.
+  void SetGuards(ContactGuards* guards) { guards_ = guards != nullptr ? guards : &own_guards_; }
   // Where RegisterCase stores the caller's number for notifications (SMS); null: nowhere.
   void SetVault(vault::ContactVault* vault) { vault_ = vault; }
 
@@ -81,6 +85,8 @@ class CallCenterService : public events::EventHandler {
   // The operator or desk behind a request ("op:<id>" / "desk:<id>"), checked.
   absl::StatusOr<std::string> Caller(const std::string& operator_id, const std::string& desk_id);
   absl::Status Admit(const std::string& actor);
+  absl::Status Admitted(const std::string& actor,
+                        const absl::StatusOr<channel::RateDecision>& decision);
   v1::CallCenterCase ToProto(const CaseRecord& r) const;
   absl::Status CountError(const std::string& rpc, const absl::Status& s);
 
@@ -101,6 +107,8 @@ class CallCenterService : public events::EventHandler {
   metrics::Family<metrics::Counter>& projected_;
   vault::ContactVault* vault_ = nullptr;
   IndexBatcher* batcher_ = nullptr;
+  SeparateContactGuards own_guards_;
+  ContactGuards* guards_ = &own_guards_;
 };
 
 // Turkish-aware folding for matching names: lower case, ç→c ğ→g ı/İ→i ö→o ş→s ü→u, â→a î→i

@@ -752,6 +752,51 @@ TEST_F(CallCenterServiceTest, DistrictNamesMatchWhateverTheOperatorTyped) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// LogContact's guards in one call
+
+// Records what LogContact asks; answers with what the test sets.
+class RecordingGuards : public ContactGuards {
+ public:
+  ContactAdmission Admit(const std::string& rate_key, int, absl::Duration, absl::Time,
+                         const std::string& idempotency_key) override {
+    asked.push_back(rate_key + "|" + idempotency_key);
+    return answer;
+  }
+  std::vector<std::string> asked;
+  ContactAdmission answer;
+};
+
+TEST_F(CallCenterServiceTest, EveryContactIsCountedOnceAndItsKeyReadInTheSameCall) {
+  RecordingGuards guards;
+  service_.SetGuards(&guards);
+  LogOk(PotholeCall());
+  EXPECT_THAT(guards.asked, ElementsAre("op:op-melike|contact:op:op-melike:console-7:call-0001"));
+  // A malformed key is not read, but the call counts against the operator's limit as before.
+  v1::LogContactRequest bad = PotholeCall("short");
+  EXPECT_CODE(service_.LogContact(bad), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(guards.asked.back(), "op:op-melike|");
+  EXPECT_THAT(guards.asked, SizeIs(2));
+  // The store could not be read: the checks still come first, then UNAVAILABLE, nothing
+  // published. The limiter could not answer: admitted.
+  guards.answer.remembered = absl::UnavailableError("redis down");
+  guards.answer.rate = absl::UnavailableError("redis down");
+  v1::LogContactRequest no_text = PotholeCall("console-7:call-0009");
+  no_text.clear_text();
+  EXPECT_CODE(service_.LogContact(no_text), absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(service_.LogContact(PotholeCall("console-7:call-0010")),
+              absl::StatusCode::kUnavailable);
+  EXPECT_THAT(Published(), SizeIs(1));
+  // A remembered answer is replayed.
+  guards.answer = ContactAdmission();
+  guards.answer.remembered = idempotency_.Get("contact:op:op-melike:console-7:call-0001").value();
+  ASSERT_TRUE(guards.answer.remembered->has_value());
+  ContactAnswer again = LogOk(PotholeCall());
+  EXPECT_TRUE(again.replayed);
+  EXPECT_THAT(Published(), SizeIs(1));
+  service_.SetGuards(nullptr);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The projection in batches (ADR 0026)
 
 // The in-memory index, counting the batches it is given; it can refuse them.
