@@ -20,7 +20,7 @@ absl::StatusOr<CallCenterConfig> ReadCallCenterConfig(common::EnvReader& env,
       "CALLCENTER_BOUNDARIES_FILE",
       absl::StrCat(common.shared_dir, "/data/mersin-boundaries/mersin-districts.geojson"));
   c.batch_max_events =
-      static_cast<size_t>(env.Int("CALLCENTER_BATCH_MAX_EVENTS", 500, 1, 10000));
+      static_cast<size_t>(env.Int("CALLCENTER_BATCH_MAX_EVENTS", 100, 1, 10000));
   c.batch_max_delay =
       std::chrono::milliseconds(env.Int("CALLCENTER_BATCH_MAX_DELAY_MS", 3, 1, 1000));
   RETURN_IF_ERROR(env.Finish());

@@ -21,7 +21,7 @@ struct CallCenterConfig {
   std::string catalogue_file;                        // TEKSIN_CATALOGUE_FILE
   std::string boundaries_file;                       // CALLCENTER_BOUNDARIES_FILE
   // The case index projection's batches (ADR 0026).
-  size_t batch_max_events = 500;                     // CALLCENTER_BATCH_MAX_EVENTS
+  size_t batch_max_events = 100;                     // CALLCENTER_BATCH_MAX_EVENTS
   std::chrono::milliseconds batch_max_delay{3};      // CALLCENTER_BATCH_MAX_DELAY_MS
 };
 

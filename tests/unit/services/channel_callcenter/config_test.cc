@@ -30,7 +30,7 @@ TEST(CallCenterConfigTest, Defaults) {
   EXPECT_EQ(c->idempotency_ttl, absl::Hours(24));
   EXPECT_EQ(c->catalogue_file, "/etc/teksin/service-catalogue.json");
   EXPECT_EQ(c->boundaries_file, "/srv/shared/data/mersin-boundaries/mersin-districts.geojson");
-  EXPECT_EQ(c->batch_max_events, 500u);
+  EXPECT_EQ(c->batch_max_events, 100u);
   EXPECT_EQ(c->batch_max_delay, std::chrono::milliseconds(3));
 }
 
