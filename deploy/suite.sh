@@ -23,7 +23,12 @@ SHARED_DIR="${TEKSIN_SHARED_DIR:-$(cd "${TEKSIN_ROOT}/.." && pwd -P)/shared}"
 SUITE_DIR="${TEKSIN_STATE_DIR}/suite"
 LOG_DIR="${SUITE_DIR}/logs"
 PID_DIR="${SUITE_DIR}/pids"
-PARTITIONS="${TEKSIN_TOPIC_PARTITIONS:-6}"
+# One partition a topic: this suite runs one instance of every consumer group on one machine, so
+# more partitions share no work and only make every fetch dearer for the broker, which looks up
+# each partition of a consumer's fetch session whenever it answers (docs/benchmarks.md: 4.71 ->
+# 2.82 broker CPU-ms per case at 300/s). A deployment that scales a group out needs as many
+# partitions as instances (k8s: 12).
+PARTITIONS="${TEKSIN_TOPIC_PARTITIONS:-1}"
 # Units per department_worker process (ADR 0025): each unit keeps its own consumer group, queue
 # and deadline watch; a process shares its producer, Redis client, HTTP and gRPC servers.
 UNITS_PER_PROCESS="${TEKSIN_WORKER_UNITS_PER_PROCESS:-11}"
