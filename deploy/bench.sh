@@ -126,12 +126,15 @@ pids+=($!)
 null_h=$!
 np="benchnull${stamp,,}"
 np="${np//[^a-z0-9]/}"
+# The null pipeline's topics get the suite's partition count (deploy/suite.sh's default, 1).
+null_partitions="${TEKSIN_TOPIC_PARTITIONS:-1}"
 "${BUILD}/tools/bench_null_pipeline" --brokers "${brokers}" --from "${np}.contacts" --to "${np}.cases" \
-  --group "${np}.a" >"${out}/null-a.log" 2>&1 &
+  --group "${np}.a" --partitions "${null_partitions}" >"${out}/null-a.log" 2>&1 &
 pids+=($!)
 null_a=$!
 "${BUILD}/tools/bench_null_pipeline" --brokers "${brokers}" --from "${np}.cases" \
-  --to "${np}.tasks,${np}.decisions" --group "${np}.b" >"${out}/null-b.log" 2>&1 &
+  --to "${np}.tasks,${np}.decisions" --group "${np}.b" --partitions "${null_partitions}" \
+  >"${out}/null-b.log" 2>&1 &
 pids+=($!)
 null_b=$!
 wait_for 60 "null handler" curl -s -o /dev/null -X POST "http://127.0.0.1:${null_http}/open311/v2/requests.json" ||
@@ -235,7 +238,7 @@ if [[ "${skip_wrk}" == 0 ]]; then
 fi
 
 python3 "${TEKSIN_ROOT}/deploy/bench/report.py" --dir "${out}" --note "${note}" \
-  --settings "warm-up=${warmup_seconds}s at 100/s; rates=${rates}; step=${seconds}s; drain<=${drain}s; surge=${surge_base}/s x10 for ${third}s of ${surge_seconds}s; replay=${replay_events} events (rebuild bounded to ${replay_max}s); wrk=${wrk_seconds}s x16 connections" \
+  --settings "partitions per topic=${null_partitions}; warm-up=${warmup_seconds}s at 100/s; rates=${rates}; step=${seconds}s; drain<=${drain}s; surge=${surge_base}/s x10 for ${third}s of ${surge_seconds}s; replay=${replay_events} events (rebuild bounded to ${replay_max}s); wrk=${wrk_seconds}s x16 connections" \
   >"${out}/report.md"
 cat "${out}/report.md"
 info "report: ${out}/report.md (raw figures: ${RAW})"
