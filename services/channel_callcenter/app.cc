@@ -73,7 +73,7 @@ int Run() {
   options.idempotency_ttl = config->idempotency_ttl;
   CallCenterService service(*catalogue, *districts, index, limiter, idempotency, topics,
                             **publisher, common::SystemClock::Get(), rt.registry(), options);
-  RedisContactGuards guards(**redis, redis_prefix);  // the same keys, one round trip
+  RedisContactGuards guards(**redis, redis_prefix, index);  // the same keys, fewer round trips
   service.SetGuards(&guards);
   std::unique_ptr<vault::RedisContactVault> contacts;
   if (cipher) {

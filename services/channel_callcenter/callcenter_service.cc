@@ -179,7 +179,7 @@ CallCenterService::CallCenterService(const catalogue::Catalogue& catalogue,
       projected_(registry.AddCounter("teksin_channel_callcenter_projection_events_total",
                                      "Case events applied to the case index, by status",
                                      {"status"})),
-      own_guards_(limiter, idempotency) {
+      own_guards_(limiter, idempotency, index) {
   for (const auto& d : districts_.Districts()) district_by_fold_[FoldTurkish(d)] = d;
 }
 
@@ -479,15 +479,6 @@ absl::StatusOr<ContactAnswer> CallCenterService::Log(const v1::LogContactRequest
                                      {"actor", actor},
                                      {"case_id", c.case_id()}});
 
-  if (wants_case) {
-    // Kafka has the contact; the caller's history shows it now, and the projection writes it
-    // again from the event if this fails.
-    events::ConsumedEvent self;
-    self.envelope = env;
-    if (absl::Status s = Handle(self); !s.ok()) {
-      common::LogWarn("case index not written at registration", {{"error", s.ToString()}});
-    }
-  }
 
   v1::LogContactResponse response;
   response.set_contact_id(contact_id);
@@ -495,8 +486,22 @@ absl::StatusOr<ContactAnswer> CallCenterService::Log(const v1::LogContactRequest
   response.set_case_id(c.case_id());
   response.set_tracking_code(c.tracking_code());
   *response.mutable_received_at() = common::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(now)));
-  auto stored = idempotency_.Remember(idem_key, EncodeAnswer(fingerprint, response),
-                                      options_.idempotency_ttl);
+  // Kafka has the contact. The answer is remembered and, for a case, the caller's history shows
+  // it now (the projection writes it again from the event if this fails): one round trip.
+  std::optional<CaseUpdate> update;
+  if (wants_case) update = UpdateFor(env);
+  ContactRecorded recorded =
+      guards_->Record(idem_key, EncodeAnswer(fingerprint, response), options_.idempotency_ttl,
+                      update ? &*update : nullptr);
+  if (update) {
+    if (recorded.indexed.ok()) {
+      CountProjected(*update);
+    } else {
+      common::LogWarn("case index not written at registration",
+                      {{"error", recorded.indexed.ToString()}});
+    }
+  }
+  auto& stored = recorded.remembered;
   if (!stored.ok()) {
     // Published but not remembered: a retry publishes the same event ids again (deduplicated).
     common::LogWarn("answer not remembered", {{"error", stored.status().ToString()}});
@@ -609,15 +614,14 @@ absl::StatusOr<v1::FindNearbyOpenCasesResponse> CallCenterService::FindNearbyOpe
   return out;
 }
 
-absl::Status CallCenterService::Handle(const events::ConsumedEvent& event) {
-  const v1::Envelope& env = event.envelope;
+std::optional<CaseUpdate> CallCenterService::UpdateFor(const v1::Envelope& env) {
   const v1::Case* c = nullptr;
   std::string case_id;
   v1::CaseStatus status = v1::CASE_STATUS_UNSPECIFIED;
   switch (env.payload_case()) {
     case v1::Envelope::kContactReceived:
       if (env.contact_received().outcome() != v1::CONTACT_OUTCOME_CASE_REQUESTED) {
-        return absl::OkStatus();
+        return std::nullopt;
       }
       c = &env.contact_received().requested_case();
       status = v1::CASE_STATUS_RECEIVED;
@@ -639,7 +643,7 @@ absl::Status CallCenterService::Handle(const events::ConsumedEvent& event) {
       const auto& t = env.task_status_changed();
       // Resolution and rerouting arrive as case events; a claim shows the work has started.
       if (t.status() != v1::TASK_STATUS_CLAIMED && t.status() != v1::TASK_STATUS_IN_PROGRESS) {
-        return absl::OkStatus();
+        return std::nullopt;
       }
       c = &t.case_();
       case_id = t.case_id();
@@ -656,10 +660,10 @@ absl::Status CallCenterService::Handle(const events::ConsumedEvent& event) {
       status = v1::CASE_STATUS_CLOSED;
       break;
     default:
-      return absl::OkStatus();
+      return std::nullopt;
   }
   if (!c->case_id().empty()) case_id = c->case_id();
-  if (case_id.empty()) return absl::OkStatus();  // nothing to index
+  if (case_id.empty()) return std::nullopt;  // nothing to index
 
   CaseUpdate u;
   u.at_us = absl::ToUnixMicros(common::FromProto(env.occurred_at()));
@@ -685,8 +689,15 @@ absl::Status CallCenterService::Handle(const events::ConsumedEvent& event) {
   rec.owner_name = c->owner().name();
   rec.owner_kind = c->owner().kind();
   if (c->has_deadline()) rec.deadline_us = absl::ToUnixMicros(common::FromProto(c->deadline()));
+  return u;
+}
+
+absl::Status CallCenterService::Handle(const events::ConsumedEvent& event) {
+  std::optional<CaseUpdate> update = UpdateFor(event.envelope);
+  if (!update) return absl::OkStatus();
+  CaseUpdate& u = *update;
   // In the projection's consumer, many events' updates go in one script call (ADR 0026); the
-  // consumer stores the offset once the batch is written. Elsewhere (registration, tests): now.
+  // consumer stores the offset once the batch is written. Elsewhere (tests): now.
   if (batcher_ != nullptr) {
     if (auto done = kafka::DeferredAcks::Defer()) {
       batcher_->Add(std::move(u), std::move(done));

@@ -62,8 +62,9 @@ class CallCenterService : public events::EventHandler {
 
   // Feedback on the caller's resolved case (see callcenter_service.proto).
   absl::StatusOr<v1::RecordFeedbackResponse> RecordFeedback(const v1::RecordFeedbackRequest& request);
-  // LogContact's rate-limit hit and idempotency read in one round trip (RedisContactGuards); by
-  // default the limiter and the idempotency store given to the constructor, one after the other.
+  // LogContact's rate-limit hit and idempotency read in one round trip, and after publishing its
+  // answer remembered and its case indexed in another (RedisContactGuards); by default the
+  // limiter, the idempotency store and the index given to the constructor, one after the other.
   void SetGuards(ContactGuards* guards) { guards_ = guards != nullptr ? guards : &own_guards_; }
   // Where RegisterCase stores the caller's number for notifications (SMS); null: nowhere.
   void SetVault(vault::ContactVault* vault) { vault_ = vault; }
@@ -82,6 +83,8 @@ class CallCenterService : public events::EventHandler {
 
  private:
   absl::StatusOr<ContactAnswer> Log(const v1::LogContactRequest& request);
+  // The index update an event makes (nullopt: the event changes no case in the index).
+  static std::optional<CaseUpdate> UpdateFor(const v1::Envelope& env);
   // The operator or desk behind a request ("op:<id>" / "desk:<id>"), checked.
   absl::StatusOr<std::string> Caller(const std::string& operator_id, const std::string& desk_id);
   absl::Status Admit(const std::string& actor);

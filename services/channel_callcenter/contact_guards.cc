@@ -32,6 +32,15 @@ ContactAdmission SeparateContactGuards::Admit(const std::string& rate_key, int l
   return out;
 }
 
+ContactRecorded SeparateContactGuards::Record(const std::string& idempotency_key,
+                                              const std::string& answer, absl::Duration ttl,
+                                              const CaseUpdate* update) {
+  ContactRecorded out;
+  if (update != nullptr) out.indexed = index_.Apply(*update);
+  out.remembered = idempotency_.Remember(idempotency_key, answer, ttl);
+  return out;
+}
+
 ContactAdmission RedisContactGuards::Admit(const std::string& rate_key, int limit,
                                            absl::Duration window, absl::Time now,
                                            const std::string& idempotency_key) {
@@ -60,6 +69,48 @@ ContactAdmission RedisContactGuards::Admit(const std::string& rate_key, int limi
     out.rate = channel::RateDecision{false, static_cast<int>(w - t % w)};
   }
   if (!r->elements[1].is_nil()) out.remembered = std::optional<std::string>(r->elements[1].str);
+  return out;
+}
+
+ContactRecorded RedisContactGuards::Record(const std::string& idempotency_key,
+                                           const std::string& answer, absl::Duration ttl,
+                                           const CaseUpdate* update) {
+  ContactRecorded out;
+  const std::string key = absl::StrCat(prefix_, ":idem:", idempotency_key);
+  std::vector<std::vector<std::string>> cmds;
+  if (update != nullptr) {
+    auto cmd = index_.ApplyCommand({*update});
+    if (cmd.ok()) {
+      cmds.push_back(std::move(*cmd));
+    } else {
+      out.indexed = cmd.status();
+      update = nullptr;
+    }
+  }
+  // RedisIdempotencyStore::Remember's commands.
+  cmds.push_back({"SET", key, answer, "NX", "EX", std::to_string(absl::ToInt64Seconds(ttl))});
+  cmds.push_back({"GET", key});
+  auto replies = redis_.Pipeline(cmds);
+  if (!replies.ok()) {
+    if (update != nullptr) out.indexed = replies.status();
+    out.remembered = replies.status();
+    return out;
+  }
+  const redis::Reply& got = replies->back();
+  if (got.type == redis::Reply::Type::kError) {
+    out.remembered = absl::UnavailableError(absl::StrCat("redis: ", got.str));
+  } else {
+    out.remembered = got.is_nil() ? answer : got.str;
+  }
+  if (update != nullptr) {
+    const redis::Reply& indexed = replies->front();
+    if (indexed.type == redis::Reply::Type::kError) {
+      // Not loaded on this server yet (the first registration after a restart): Apply loads it.
+      out.indexed = indexed.str.rfind("NOSCRIPT", 0) == 0
+                        ? index_.Apply(*update)
+                        : absl::UnavailableError(absl::StrCat("redis case index: ", indexed.str));
+    }
+  }
   return out;
 }
 

@@ -171,6 +171,23 @@ absl::Status RedisCaseIndex::Apply(const CaseUpdate& update) {
 
 absl::Status RedisCaseIndex::ApplyBatch(const std::vector<CaseUpdate>& updates) {
   if (updates.empty()) return absl::OkStatus();
+  auto args = Args(updates);
+  if (!args.ok()) return args.status();
+  return redis_.Eval(ApplyScript(), {}, *args).status();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisCaseIndex::ApplyCommand(
+    const std::vector<CaseUpdate>& updates) const {
+  auto args = Args(updates);
+  if (!args.ok()) return args.status();
+  std::vector<std::string> cmd{"EVALSHA", ApplyScript().sha(), "0"};
+  cmd.insert(cmd.end(), std::make_move_iterator(args->begin()),
+             std::make_move_iterator(args->end()));
+  return cmd;
+}
+
+absl::StatusOr<std::vector<std::string>> RedisCaseIndex::Args(
+    const std::vector<CaseUpdate>& updates) const {
   std::vector<std::string> args;
   args.reserve(2 + kArgsPerUpdate * updates.size());
   args.push_back(prefix_);
@@ -197,7 +214,7 @@ absl::Status RedisCaseIndex::ApplyBatch(const std::vector<CaseUpdate>& updates) 
     args.push_back(std::to_string(static_cast<int>(r.owner_kind)));
     args.push_back(std::to_string(r.deadline_us));
   }
-  return redis_.Eval(ApplyScript(), {}, args).status();
+  return args;
 }
 
 absl::StatusOr<std::vector<CaseRecord>> RedisCaseIndex::Load(const std::vector<std::string>& ids) {

@@ -22,6 +22,11 @@ class RedisCaseIndex : public CaseIndex {
       : redis_(redis), prefix_(std::move(prefix) + ":cc") {}
   absl::Status Apply(const CaseUpdate& update) override;  // a batch of one
   absl::Status ApplyBatch(const std::vector<CaseUpdate>& updates) override;
+  // ApplyBatch as one EVALSHA command, for a caller's own pipeline (InvalidArgument: an update
+  // without a case id). A "NOSCRIPT" error reply means the server has not seen the script yet:
+  // ApplyBatch loads it.
+  absl::StatusOr<std::vector<std::string>> ApplyCommand(
+      const std::vector<CaseUpdate>& updates) const;
   absl::StatusOr<std::vector<CaseRecord>> ByCitizen(const std::string& citizen_key,
                                                     int limit) override;
   absl::StatusOr<std::vector<NearbyCase>> Nearby(double lat, double lon, double radius_m,
@@ -32,6 +37,8 @@ class RedisCaseIndex : public CaseIndex {
  private:
   std::string CaseKey(const std::string& id) const { return prefix_ + ":case:" + id; }
   absl::StatusOr<std::vector<CaseRecord>> Load(const std::vector<std::string>& ids);
+  // The script's ARGV for the updates.
+  absl::StatusOr<std::vector<std::string>> Args(const std::vector<CaseUpdate>& updates) const;
   redis::RedisClient& redis_;
   std::string prefix_;
 };

@@ -1,11 +1,12 @@
-// The call centre's LogContact guards against a real redis-server: RedisContactGuards (one
-// script) answers as libs/channel's RedisRateLimiter and RedisIdempotencyStore one after the
-// other, on the same keys, in one round trip.
+// The call centre's LogContact guards against a real redis-server: RedisContactGuards answers as
+// libs/channel's RedisRateLimiter and RedisIdempotencyStore and the RedisCaseIndex one after the
+// other, on the same keys, in one round trip before the checks and one after publishing.
 #include <memory>
 #include <string>
 
 #include "channel/guards.h"
 #include "channel_callcenter/contact_guards.h"
+#include "channel_callcenter/redis_case_index.h"
 #include "gtest/gtest.h"
 #include "redis/client.h"
 #include "support/suite_harness.h"
@@ -25,7 +26,8 @@ class ContactGuardsRedisTest : public ::testing::Test {
     prefix_ = testing::UniquePrefix("ccguard") + ":cc";
     limiter_ = std::make_unique<channel::RedisRateLimiter>(*client_, prefix_);
     idempotency_ = std::make_unique<channel::RedisIdempotencyStore>(*client_, prefix_);
-    guards_ = std::make_unique<RedisContactGuards>(*client_, prefix_);
+    index_ = std::make_unique<RedisCaseIndex>(*client_, prefix_.substr(0, prefix_.size() - 3));
+    guards_ = std::make_unique<RedisContactGuards>(*client_, prefix_, *index_);
   }
   // Round trips so far (the client's latency histogram counts one per command or script).
   int RoundTrips() {
@@ -40,6 +42,7 @@ class ContactGuardsRedisTest : public ::testing::Test {
   std::string prefix_;
   std::unique_ptr<channel::RedisRateLimiter> limiter_;
   std::unique_ptr<channel::RedisIdempotencyStore> idempotency_;
+  std::unique_ptr<RedisCaseIndex> index_;
   std::unique_ptr<RedisContactGuards> guards_;
 };
 
@@ -90,10 +93,61 @@ TEST_F(ContactGuardsRedisTest, AnUnreachableServerFailsBothAnswers) {
   rc.connect_timeout = std::chrono::milliseconds(200);
   auto down = redis::RedisClient::Create(rc, nullptr, "test");
   ASSERT_TRUE(down.ok());
-  RedisContactGuards guards(**down, prefix_);
+  RedisCaseIndex index(**down, "x");
+  RedisContactGuards guards(**down, prefix_, index);
   ContactAdmission a = guards.Admit("op:melike", 3, absl::Minutes(1), absl::Now(), "contact:x:y");
   EXPECT_FALSE(a.rate.ok());
   EXPECT_FALSE(a.remembered.ok());
+  CaseUpdate u;
+  u.record.case_id = "case-1";
+  ContactRecorded r = guards.Record("contact:x:y", "answer", absl::Hours(1), &u);
+  EXPECT_FALSE(r.indexed.ok());
+  EXPECT_FALSE(r.remembered.ok());
+}
+
+TEST_F(ContactGuardsRedisTest, TheAnswerAndTheRegisteredCaseInOneRoundTrip) {
+  CaseUpdate u;
+  u.at_us = 1780000000000000;
+  u.record.case_id = "case-g1";
+  u.record.tracking_code = "7KQ2M-X9D4F";
+  u.record.citizen_key = "ck-g1";
+  u.record.category = "yol-sokak";
+  u.record.channel = v1::CHANNEL_CALL_CENTER;
+  u.record.received_us = u.at_us;
+  u.record.status = v1::CASE_STATUS_RECEIVED;
+  // After a script flush (a restarted server) the index script is loaded on the way.
+  ASSERT_TRUE(client_->Command({"SCRIPT", "FLUSH"}).ok());
+  ContactRecorded first = guards_->Record("contact:op:melike:key-0002", "answer-2",
+                                          absl::Hours(1), &u);
+  EXPECT_TRUE(first.indexed.ok()) << first.indexed;
+  ASSERT_TRUE(first.remembered.ok());
+  EXPECT_EQ(*first.remembered, "answer-2");
+  auto stored = index_->Get("case-g1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->status, v1::CASE_STATUS_RECEIVED);
+  EXPECT_EQ((*stored)->tracking_code, "7KQ2M-X9D4F");
+  // Loaded now: one round trip. A racer's answer stays first; the store sees the same key.
+  u.record.case_id = "case-g2";
+  const int before = RoundTrips();
+  ContactRecorded second = guards_->Record("contact:op:melike:key-0002", "answer-other",
+                                           absl::Hours(1), &u);
+  EXPECT_EQ(RoundTrips() - before, 1);
+  EXPECT_TRUE(second.indexed.ok());
+  ASSERT_TRUE(second.remembered.ok());
+  EXPECT_EQ(*second.remembered, "answer-2");
+  EXPECT_TRUE(index_->Get("case-g2")->has_value());
+  EXPECT_EQ(idempotency_->Get("contact:op:melike:key-0002")->value_or(""), "answer-2");
+  auto ttl = client_->Command({"TTL", prefix_ + ":idem:contact:op:melike:key-0002"});
+  EXPECT_GT(ttl->integer, 3500);
+  // Without a case only the answer; an update without a case id is refused, the answer kept.
+  EXPECT_EQ(*guards_->Record("contact:op:melike:key-0003", "answer-3", absl::Hours(1), nullptr)
+                 .remembered,
+            "answer-3");
+  CaseUpdate bad;
+  ContactRecorded refused = guards_->Record("contact:op:melike:key-0004", "answer-4",
+                                            absl::Hours(1), &bad);
+  EXPECT_EQ(refused.indexed.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*refused.remembered, "answer-4");
 }
 
 }  // namespace

@@ -754,28 +754,44 @@ TEST_F(CallCenterServiceTest, DistrictNamesMatchWhateverTheOperatorTyped) {
 // ---------------------------------------------------------------------------------------------
 // LogContact's guards in one call
 
-// Records what LogContact asks; answers with what the test sets.
+// Records what LogContact asks; answers with what the test sets, and records through the
+// in-memory store and index.
 class RecordingGuards : public ContactGuards {
  public:
+  RecordingGuards(channel::RateLimiter& limiter, channel::IdempotencyStore& store, CaseIndex& index)
+      : separate(limiter, store, index) {}
   ContactAdmission Admit(const std::string& rate_key, int, absl::Duration, absl::Time,
                          const std::string& idempotency_key) override {
     asked.push_back(rate_key + "|" + idempotency_key);
     return answer;
   }
-  std::vector<std::string> asked;
+  ContactRecorded Record(const std::string& key, const std::string& remembered, absl::Duration ttl,
+                         const CaseUpdate* update) override {
+    recorded.push_back(key + "|" + (update != nullptr ? update->record.case_id : ""));
+    return separate.Record(key, remembered, ttl, update);
+  }
+  SeparateContactGuards separate;
+  std::vector<std::string> asked, recorded;
   ContactAdmission answer;
 };
 
 TEST_F(CallCenterServiceTest, EveryContactIsCountedOnceAndItsKeyReadInTheSameCall) {
-  RecordingGuards guards;
+  RecordingGuards guards(limiter_, idempotency_, index_);
   service_.SetGuards(&guards);
-  LogOk(PotholeCall());
+  ContactAnswer first = LogOk(PotholeCall());
   EXPECT_THAT(guards.asked, ElementsAre("op:op-melike|contact:op:op-melike:console-7:call-0001"));
+  // Once published, the answer and the registered case are recorded in one call.
+  EXPECT_THAT(guards.recorded, ElementsAre("contact:op:op-melike:console-7:call-0001|" +
+                                           first.response.case_id()));
+  EXPECT_EQ(index_.Get(first.response.case_id())->status, v1::CASE_STATUS_RECEIVED);
+  EXPECT_EQ(Counter("teksin_channel_callcenter_projection_events_total", {"received"}), 1);
+  LogOk(InformationCall());  // no case: nothing indexed
+  EXPECT_EQ(guards.recorded.back(), "contact:op:op-melike:console-7:call-0002|");
   // A malformed key is not read, but the call counts against the operator's limit as before.
   v1::LogContactRequest bad = PotholeCall("short");
   EXPECT_CODE(service_.LogContact(bad), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(guards.asked.back(), "op:op-melike|");
-  EXPECT_THAT(guards.asked, SizeIs(2));
+  EXPECT_THAT(guards.asked, SizeIs(3));
   // The store could not be read: the checks still come first, then UNAVAILABLE, nothing
   // published. The limiter could not answer: admitted.
   guards.answer.remembered = absl::UnavailableError("redis down");
@@ -785,14 +801,14 @@ TEST_F(CallCenterServiceTest, EveryContactIsCountedOnceAndItsKeyReadInTheSameCal
   EXPECT_CODE(service_.LogContact(no_text), absl::StatusCode::kInvalidArgument);
   EXPECT_CODE(service_.LogContact(PotholeCall("console-7:call-0010")),
               absl::StatusCode::kUnavailable);
-  EXPECT_THAT(Published(), SizeIs(1));
+  EXPECT_THAT(Published(), SizeIs(2));
   // A remembered answer is replayed.
   guards.answer = ContactAdmission();
   guards.answer.remembered = idempotency_.Get("contact:op:op-melike:console-7:call-0001").value();
   ASSERT_TRUE(guards.answer.remembered->has_value());
   ContactAnswer again = LogOk(PotholeCall());
   EXPECT_TRUE(again.replayed);
-  EXPECT_THAT(Published(), SizeIs(1));
+  EXPECT_THAT(Published(), SizeIs(2));
   service_.SetGuards(nullptr);
 }
 
