@@ -479,7 +479,6 @@ absl::StatusOr<ContactAnswer> CallCenterService::Log(const v1::LogContactRequest
                                      {"actor", actor},
                                      {"case_id", c.case_id()}});
 
-
   v1::LogContactResponse response;
   response.set_contact_id(contact_id);
   response.set_outcome(outcome);
