@@ -44,6 +44,7 @@ TEST(AnalyticsReplay, RebuildingFromKafkaGivesExactlyTheSameFigures) {
   for (const std::string unit : {"meski", "yol-yapim"}) {
     auto staff = suite.Staff(unit);
     v1::ListTasksRequest req;
+    req.set_unit_id(unit);
     v1::ListTasksResponse resp;
     grpc::ClientContext ctx;
     ASSERT_TRUE(staff->ListTasks(&ctx, req, &resp).ok());
@@ -51,10 +52,12 @@ TEST(AnalyticsReplay, RebuildingFromKafkaGivesExactlyTheSameFigures) {
       grpc::ClientContext c1, c2;
       v1::Task out;
       v1::ClaimTaskRequest claim;
+      claim.set_unit_id(unit);
       claim.set_task_id(resp.tasks(i).task_id());
       claim.set_staff_id("ekip-1");
       ASSERT_TRUE(staff->ClaimTask(&c1, claim, &out).ok());
       v1::ResolveTaskRequest res;
+      res.set_unit_id(unit);
       res.set_task_id(resp.tasks(i).task_id());
       res.set_staff_id("ekip-1");
       res.set_resolution_code("repaired");

@@ -122,6 +122,7 @@ TEST(CaseLifecycle, RegisteredRoutedResolvedAndCountedOnce) {
   for (const auto& [owner, n] : expected_per_owner) {
     auto staff = suite.Staff(owner);
     v1::ListTasksRequest req;
+    req.set_unit_id(owner);
     v1::ListTasksResponse resp;
     ASSERT_TRUE(WaitUntil([&] {
       resp.Clear();
@@ -147,6 +148,7 @@ TEST(CaseLifecycle, RegisteredRoutedResolvedAndCountedOnce) {
     v1::Task out;
     if (&p == bounced) {
       v1::RejectTaskRequest rej;
+      rej.set_unit_id(p.owner);
       rej.set_task_id(task_of[p.tracking]);
       rej.set_staff_id("tarsus-fen-7");
       EXPECT_EQ(staff->RejectTask(Ctx().get(), rej, &out).error_code(), grpc::INVALID_ARGUMENT);
@@ -155,6 +157,7 @@ TEST(CaseLifecycle, RegisteredRoutedResolvedAndCountedOnce) {
       continue;
     }
     v1::ClaimTaskRequest claim;
+    claim.set_unit_id(p.owner);
     claim.set_task_id(task_of[p.tracking]);
     claim.set_staff_id("personel-1");
     ASSERT_TRUE(staff->ClaimTask(Ctx().get(), claim, &out).ok());
@@ -162,6 +165,7 @@ TEST(CaseLifecycle, RegisteredRoutedResolvedAndCountedOnce) {
     claim.set_staff_id("personel-2");
     EXPECT_EQ(staff->ClaimTask(Ctx().get(), claim, &out).error_code(), grpc::FAILED_PRECONDITION);
     v1::ResolveTaskRequest res;
+    res.set_unit_id(p.owner);
     res.set_task_id(task_of[p.tracking]);
     res.set_staff_id("personel-1");
     res.set_resolution_code("completed");
@@ -172,9 +176,11 @@ TEST(CaseLifecycle, RegisteredRoutedResolvedAndCountedOnce) {
   // The bounced case reaches the coordination centre, which resolves it.
   auto centre = suite.Staff("koordinasyon");
   v1::ListTasksResponse centre_tasks;
+  v1::ListTasksRequest centre_list;
+  centre_list.set_unit_id("koordinasyon");
   ASSERT_TRUE(WaitUntil([&] {
     centre_tasks.Clear();
-    return centre->ListTasks(Ctx().get(), v1::ListTasksRequest(), &centre_tasks).ok() &&
+    return centre->ListTasks(Ctx().get(), centre_list, &centre_tasks).ok() &&
            centre_tasks.tasks_size() == 1;
   }, std::chrono::seconds(30)));
   const auto& ct = centre_tasks.tasks(0);
@@ -182,10 +188,12 @@ TEST(CaseLifecycle, RegisteredRoutedResolvedAndCountedOnce) {
   EXPECT_EQ(ct.attempt(), 2);
   v1::Task out;
   v1::ClaimTaskRequest claim;
+  claim.set_unit_id("koordinasyon");
   claim.set_task_id(ct.task_id());
   claim.set_staff_id("koordinator-1");
   ASSERT_TRUE(centre->ClaimTask(Ctx().get(), claim, &out).ok());
   v1::ResolveTaskRequest res;
+  res.set_unit_id("koordinasyon");
   res.set_task_id(ct.task_id());
   res.set_staff_id("koordinator-1");
   res.set_resolution_code("forwarded-and-done");

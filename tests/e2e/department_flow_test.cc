@@ -4,7 +4,9 @@
 // bounced three times and sent to the coordination centre; reopened by the citizen's feedback
 // (published by the test, as a channel would) and then confirmed; and, with a test rules file
 // whose deadlines are seconds long, overdue and escalated exactly once with two workers of the
-// unit scanning. Routing decisions and department updates are read back from Kafka.
+// unit scanning. Routing decisions and department updates are read back from Kafka. Each worker
+// hosts one unit: the gRPC calls name it (unit_id), the JSON calls do not (no ?unit=), as clients
+// from before several units could share a process (ADR 0025) still may.
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -264,6 +266,7 @@ TEST(DepartmentFlow, RoutedForwardedReroutedBouncedReopenedAndConfirmed) {
     ASSERT_FALSE(t.is_null());
     auto staff = d.Staff("toroslar-edas");
     v1::AcknowledgeTaskRequest ack;
+    ack.set_unit_id("toroslar-edas");
     ack.set_task_id(t["task_id"]);
     ack.set_staff_id("irtibat-1");
     ack.set_reference("EDAS-7781");
@@ -271,6 +274,7 @@ TEST(DepartmentFlow, RoutedForwardedReroutedBouncedReopenedAndConfirmed) {
     ASSERT_TRUE(staff->AcknowledgeTask(Ctx().get(), ack, &out).ok());
     EXPECT_EQ(out.status(), v1::TASK_STATUS_ACKNOWLEDGED);
     v1::ResolveTaskRequest answer;
+    answer.set_unit_id("toroslar-edas");
     answer.set_task_id(t["task_id"]);
     answer.set_staff_id("irtibat-1");
     answer.set_resolution_code("answered-by-institution");
@@ -278,6 +282,7 @@ TEST(DepartmentFlow, RoutedForwardedReroutedBouncedReopenedAndConfirmed) {
     ASSERT_TRUE(staff->ResolveTask(Ctx().get(), answer, &out).ok());
     EXPECT_TRUE(d.WaitStatus(light, "resolved")) << d.suite.Request(light);
     v1::GetTaskRequest get;
+    get.set_unit_id("toroslar-edas");
     get.set_task_id(t["task_id"]);
     ASSERT_TRUE(staff->GetTask(Ctx().get(), get, &out).ok());
     ASSERT_EQ(out.history_size(), 2);

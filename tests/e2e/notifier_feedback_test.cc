@@ -61,9 +61,11 @@ void Resolve(E2eSuite& suite, const std::string& unit, const std::string& tracki
              const std::function<void()>& asked = nullptr) {
   auto staff = suite.Staff(unit);
   std::string task_id;
+  v1::ListTasksRequest list;
+  list.set_unit_id(unit);
   ASSERT_TRUE(WaitUntil([&] {
     v1::ListTasksResponse resp;
-    if (!staff->ListTasks(Ctx().get(), v1::ListTasksRequest(), &resp).ok()) return false;
+    if (!staff->ListTasks(Ctx().get(), list, &resp).ok()) return false;
     for (const auto& t : resp.tasks()) {
       if (t.tracking_code() == tracking && t.status() == v1::TASK_STATUS_QUEUED) task_id = t.task_id();
     }
@@ -71,11 +73,13 @@ void Resolve(E2eSuite& suite, const std::string& unit, const std::string& tracki
   }, seconds(60))) << "no queued task for " << tracking << " at " << unit;
   v1::Task out;
   v1::ClaimTaskRequest claim;
+  claim.set_unit_id(unit);
   claim.set_task_id(task_id);
   claim.set_staff_id("personel-1");
   ASSERT_TRUE(staff->ClaimTask(Ctx().get(), claim, &out).ok());
   if (!question.empty()) {
     v1::AskCitizenRequest ask;
+    ask.set_unit_id(unit);
     ask.set_task_id(task_id);
     ask.set_staff_id("personel-1");
     ask.set_question(question);
@@ -84,6 +88,7 @@ void Resolve(E2eSuite& suite, const std::string& unit, const std::string& tracki
     if (asked) asked();
   }
   v1::ResolveTaskRequest res;
+  res.set_unit_id(unit);
   res.set_task_id(task_id);
   res.set_staff_id("personel-1");
   res.set_resolution_code("repaired");

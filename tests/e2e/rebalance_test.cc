@@ -58,6 +58,7 @@ TEST(Rebalance, EveryCaseHandledOnceAcrossInstances) {
 
   auto staff = suite.Staff(unit, "2");
   v1::ListTasksRequest req;
+  req.set_unit_id(unit);
   req.set_limit(1000);
   v1::ListTasksResponse resp;
   ASSERT_TRUE(WaitUntil([&] {
@@ -74,10 +75,12 @@ TEST(Rebalance, EveryCaseHandledOnceAcrossInstances) {
     grpc::ClientContext c1, c2;
     v1::Task out;
     v1::ClaimTaskRequest claim;
+    claim.set_unit_id(unit);
     claim.set_task_id(t.task_id());
     claim.set_staff_id("meski-ekip-3");
     ASSERT_TRUE(staff->ClaimTask(&c1, claim, &out).ok());
     v1::ResolveTaskRequest res;
+    res.set_unit_id(unit);
     res.set_task_id(t.task_id());
     res.set_staff_id("meski-ekip-3");
     res.set_resolution_code("repaired");
