@@ -27,7 +27,7 @@ class HttpServer {
   // acknowledgement before it answers) hold a thread each, so the pool is larger than the cores.
   // `keep_alive_seconds`: how long an idle keep-alive connection is kept open (0: closed when no
   // next request arrives within ~10 ms). See the constructor for why it matters.
-  HttpServer(std::string service, Registry& registry, int threads = 64, int keep_alive_seconds = 0);
+  HttpServer(std::string service, Registry& registry, int threads = 64, int keep_alive_seconds = 2);
   ~HttpServer();
 
   httplib::Server& server() { return *server_; }

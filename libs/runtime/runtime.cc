@@ -35,7 +35,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const std::string& serv
   rt->topics_ = events::Topics(rt->config_.topic_prefix);
   const int http_threads = static_cast<int>(env.Int("TEKSIN_HTTP_THREADS", 64, 1, 1024));
   rt->kafka_linger_ms_ = static_cast<int>(env.Int("TEKSIN_KAFKA_LINGER_MS", 2, 0, 1000));
-  const int keep_alive = static_cast<int>(env.Int("TEKSIN_HTTP_KEEPALIVE_SECONDS", 0, 0, 60));
+  const int keep_alive = static_cast<int>(env.Int("TEKSIN_HTTP_KEEPALIVE_SECONDS", 2, 0, 60));
   rt->http_ = std::make_unique<metrics::HttpServer>(service, rt->registry_, http_threads, keep_alive);
   auto& up = rt->registry_.AddGauge(absl::StrCat("teksin_", service, "_up"),
                                     "1 while the service runs", {"instance"});

@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  // And their keep-alive timeout (TEKSIN_HTTP_KEEPALIVE_SECONDS, default 0).
-  int keep_alive = 0;
+  // And their keep-alive timeout (TEKSIN_HTTP_KEEPALIVE_SECONDS, default 2).
+  int keep_alive = 2;
   if (const char* env = std::getenv("TEKSIN_HTTP_KEEPALIVE_SECONDS"); env != nullptr && *env != '\0') {
     if (!absl::SimpleAtoi(env, &keep_alive) || keep_alive < 0 || keep_alive > 60) {
       std::cerr << "TEKSIN_HTTP_KEEPALIVE_SECONDS must be a whole number in 0..60\n";
