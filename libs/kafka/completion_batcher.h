@@ -32,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "kafka/publisher.h"
+#include "metrics/registry.h"
 
 namespace teksin::kafka {
 
@@ -178,5 +179,25 @@ class CompletionBatcher {
   std::atomic<int64_t> batches_{0}, items_{0}, failed_attempts_{0};
   std::thread thread_;
 };
+
+// Exports a batcher's counts (anything with batches() and batched_events(), such as the services'
+// wrappers of CompletionBatcher) as the counters <prefix>_batches_total and
+// <prefix>_batched_events_total, brought up to date at every scrape. `batcher` must outlive the
+// registry's scrapes.
+template <typename Batcher>
+void ExportBatchCounts(metrics::Registry& registry, const Batcher& batcher, const std::string& prefix,
+                       const std::string& batches_help, const std::string& events_help) {
+  auto& batches = registry.AddCounter(prefix + "_batches_total", batches_help);
+  auto& events = registry.AddCounter(prefix + "_batched_events_total", events_help);
+  auto mu = std::make_shared<std::mutex>();
+  auto last = std::make_shared<std::pair<int64_t, int64_t>>(0, 0);
+  registry.AddCollector([&batcher, &batches, &events, mu, last] {
+    std::lock_guard<std::mutex> lock(*mu);
+    std::pair<int64_t, int64_t> now{batcher.batches(), batcher.batched_events()};
+    batches.With({}).Inc(static_cast<double>(now.first - last->first));
+    events.With({}).Inc(static_cast<double>(now.second - last->second));
+    *last = now;
+  });
+}
 
 }  // namespace teksin::kafka

@@ -96,19 +96,10 @@ int Run() {
   IndexBatcher batcher(index, batching,
                        [&service](const CaseUpdate& u) { service.CountProjected(u); });
   service.SetBatcher(&batcher);
-  auto& batches = rt.registry().AddCounter(
-      "teksin_channel_callcenter_index_batches_total",
-      "Batches of case index updates sent to Redis in one script call by the projection");
-  auto& batched = rt.registry().AddCounter("teksin_channel_callcenter_index_batched_events_total",
-                                           "Events whose case index update went in a batch");
-  rt.registry().AddCollector([&, mu = std::make_shared<std::mutex>(),
-                              last = std::make_shared<std::array<int64_t, 2>>()] {
-    std::lock_guard<std::mutex> lock(*mu);
-    std::array<int64_t, 2> now{batcher.batches(), batcher.batched_events()};
-    batches.With({}).Inc(static_cast<double>(now[0] - (*last)[0]));
-    batched.With({}).Inc(static_cast<double>(now[1] - (*last)[1]));
-    *last = now;
-  });
+  kafka::ExportBatchCounts(
+      rt.registry(), batcher, "teksin_channel_callcenter_index",
+      "Batches of case index updates sent to Redis in one script call by the projection",
+      "Events whose case index update went in a batch");
   auto consumer = rt.NewConsumer({topics.ChannelContactsPattern(), topics.IntakeCases(),
                                   topics.RoutingDecisions(), topics.DepartmentUpdates()},
                                  "projection");

@@ -91,19 +91,10 @@ int Run() {
   // in batches (one round trip for up to OPEN311_BATCH_MAX_EVENTS events).
   ViewBatcher batcher(store, batching);
   service.SetBatcher(&batcher);
-  auto& batches = rt.registry().AddCounter(
-      "teksin_channel_open311_view_batches_total",
-      "Batches of request-view writes sent to Redis in one round trip by the projection");
-  auto& batched = rt.registry().AddCounter("teksin_channel_open311_view_batched_events_total",
-                                           "Events whose request-view write went in a batch");
-  rt.registry().AddCollector([&, mu = std::make_shared<std::mutex>(),
-                              last = std::make_shared<std::array<int64_t, 2>>()] {
-    std::lock_guard<std::mutex> lock(*mu);
-    std::array<int64_t, 2> now{batcher.batches(), batcher.batched_events()};
-    batches.With({}).Inc(static_cast<double>(now[0] - (*last)[0]));
-    batched.With({}).Inc(static_cast<double>(now[1] - (*last)[1]));
-    *last = now;
-  });
+  kafka::ExportBatchCounts(
+      rt.registry(), batcher, "teksin_channel_open311_view",
+      "Batches of request-view writes sent to Redis in one round trip by the projection",
+      "Events whose request-view write went in a batch");
   auto consumer = rt.NewConsumer(lifecycle, "projection");
   if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto port = rt.StartHttp();
