@@ -184,6 +184,13 @@ absl::Status ErrorReply(const redis::Reply& r, const char* what) {
   return absl::OkStatus();
 }
 
+// An open case's fields as the add and the decide scripts both read them (ARGV, in this order).
+void AppendOpenArgs(const OpenCase& o, std::vector<std::string>* args) {
+  args->insert(args->end(), {o.tracking_code, o.citizen_key, o.category,
+                             o.has_coordinates ? "1" : "0", absl::StrFormat("%.9f", o.lat),
+                             absl::StrFormat("%.9f", o.lon), std::to_string(o.registered_us)});
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<LinkDecision>> RedisLinkStore::GetDecision(
@@ -278,14 +285,8 @@ absl::Status RedisLinkStore::AddOpen(const OpenCase& o) {
                                 absl::StrCat(prefix_, ":cit:", o.citizen_key, ":", o.category),
                                 absl::StrCat(prefix_, ":geo:", o.category),
                                 absl::StrCat(prefix_, ":geot:", o.category)};
-  std::vector<std::string> args{o.case_id,
-                                o.tracking_code,
-                                o.citizen_key,
-                                o.category,
-                                o.has_coordinates ? "1" : "0",
-                                absl::StrFormat("%.9f", o.lat),
-                                absl::StrFormat("%.9f", o.lon),
-                                std::to_string(o.registered_us)};
+  std::vector<std::string> args{o.case_id};
+  AppendOpenArgs(o, &args);
   auto r = redis_.Eval(AddScript(), keys, args);
   if (!r.ok()) return r.status();
   return ErrorReply(*r, "add open case");
@@ -312,14 +313,8 @@ bool RedisLinkStore::DecideArgs(const DecideRequest& r, std::vector<std::string>
            absl::StrFormat("%.3f", r.radius_m),
            std::to_string(r.since_us),
            std::to_string(std::max<int64_t>(1, absl::ToInt64Seconds(r.ttl))),
-           r.register_open ? "1" : "0",
-           o.tracking_code,
-           o.citizen_key,
-           o.category,
-           o.has_coordinates ? "1" : "0",
-           absl::StrFormat("%.9f", o.lat),
-           absl::StrFormat("%.9f", o.lon),
-           std::to_string(o.registered_us)};
+           r.register_open ? "1" : "0"};
+  AppendOpenArgs(o, args);
   return true;
 }
 

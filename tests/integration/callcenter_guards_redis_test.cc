@@ -18,9 +18,7 @@ class ContactGuardsRedisTest : public ::testing::Test {
  protected:
   void SetUp() override {
     infra_ = testing::LoadInfra();
-    redis::RedisConfig rc;
-    rc.url = infra_.redis_url;
-    auto c = redis::RedisClient::Create(rc, &registry_, "test");
+    auto c = testing::ConnectRedis(infra_, &registry_);
     ASSERT_TRUE(c.ok()) << c.status();
     client_ = std::move(*c);
     prefix_ = testing::UniquePrefix("ccguard") + ":cc";

@@ -16,9 +16,7 @@ class RedisTest : public ::testing::Test {
  protected:
   void SetUp() override {
     infra_ = LoadInfra();
-    redis::RedisConfig rc;
-    rc.url = infra_.redis_url;
-    auto c = redis::RedisClient::Create(rc, &registry_, "test");
+    auto c = ConnectRedis(infra_, &registry_);
     ASSERT_TRUE(c.ok()) << c.status();
     client_ = std::move(*c);
     prefix_ = UniquePrefix("redis");

@@ -39,6 +39,14 @@ Infra LoadInfra() {
   return infra;
 }
 
+absl::StatusOr<std::unique_ptr<redis::RedisClient>> ConnectRedis(const Infra& infra,
+                                                               metrics::Registry* registry,
+                                                               const std::string& name) {
+  redis::RedisConfig rc;
+  rc.url = infra.redis_url;
+  return redis::RedisClient::Create(rc, registry, name);
+}
+
 std::string UniquePrefix(const std::string& test) {
   std::random_device rd;
   return absl::StrCat("t", test, std::to_string(rd() % 1000000));

@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "metrics/registry.h"
 #include "nlohmann/json.hpp"
+#include "redis/client.h"
 
 namespace teksin::testing {
 
@@ -22,6 +25,11 @@ struct Infra {
 
 // Reads build/test-infra/infra.env written by tests/support/infra_up.sh (the "infra" fixture).
 Infra LoadInfra();
+
+// A client of the fixture's Redis (its metrics go to `registry`, which may be null).
+absl::StatusOr<std::unique_ptr<redis::RedisClient>> ConnectRedis(const Infra& infra,
+                                                               metrics::Registry* registry,
+                                                               const std::string& name = "test");
 
 // A fresh topic and Redis key prefix, so tests sharing one broker never see each other's events.
 std::string UniquePrefix(const std::string& test);
