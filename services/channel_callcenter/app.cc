@@ -1,9 +1,7 @@
 #include "channel_callcenter/app.h"
 
-#include <array>
 #include <iostream>
 #include <memory>
-#include <mutex>
 
 #include "channel/guards.h"
 #include "channel_callcenter/callcenter_grpc.h"

@@ -1,9 +1,7 @@
 #include "channel_open311/app.h"
 
-#include <array>
 #include <iostream>
 #include <memory>
-#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "channel_open311/open311_http.h"
