@@ -1,6 +1,9 @@
 #include "channel_open311/redis_request_store.h"
 
 #include <algorithm>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -8,52 +11,130 @@
 
 namespace teksin::channel_open311 {
 namespace {
-const redis::Script& UpsertScript() {
-  // KEYS: hash, listing index, token key prefix, history hash
-  // ARGV: at_us, n_fixed, with history 1/0, history field, history value, (k, v) * n_fixed,
-  //       (k, v) * rest, id
+const redis::Script& ApplyBatchScript() {
+  // ARGV: view key prefix, listing index, token key prefix, then one block per request as
+  // ViewBatchArgs writes it. Per request: one HMGET of the five fields the script needs, one HSET
+  // of the fixed fields not set yet (the first writer of each wins) and of the current fields of
+  // the writes as new as the one applied last, one HSET of the history entries; for the whole
+  // batch, one ZADD per listing index and one MSET of the tokens, written by the call that set
+  // their fields (the script is atomic, so they exist since). The hidden field _fixed lists the
+  // fixed fields a view has (ADR 0028): when a write brings exactly those, they are not looked at.
   static const redis::Script kScript(R"lua(
-local n = tonumber(ARGV[2])
--- One read for the fixed fields and the state this script needs, then one write of the fixed
--- fields not set yet (the first writer of each wins).
-local names = {'requested_us', 'service_code', 'case_id', '_updated_us'}
-for j = 0, n - 1 do names[#names + 1] = ARGV[6 + 2 * j] end
-local have = redis.call('HMGET', KEYS[1], unpack(names))
-local set, newly = {}, {}
-for j = 0, n - 1 do
-  if not have[5 + j] then
-    local k, v = ARGV[6 + 2 * j], ARGV[7 + 2 * j]
-    set[#set + 1] = k
-    set[#set + 1] = v
-    newly[k] = v
+local function split(s)
+  local out, p = {}, 1
+  while p <= #s do
+    local c = string.find(s, ':', p, true)
+    local len = tonumber(string.sub(s, p, c - 1))
+    out[#out + 1] = string.sub(s, c + 1, c + len)
+    p = c + 1 + len
   end
+  return out
 end
-if #set > 0 then redis.call('HSET', KEYS[1], unpack(set)) end
-local requested = have[1] or newly['requested_us']
-local code = have[2] or newly['service_code']
-local case_id = have[3] or newly['case_id']
--- The listing indexes (all requests and per service, scored by the time requested) and the
--- token, written by the call that set their fields (the script is atomic, so they exist since).
-if requested and (newly['requested_us'] or newly['service_code']) then
-  redis.call('ZADD', KEYS[2], requested, ARGV[#ARGV])
-  if code then redis.call('ZADD', KEYS[2] .. ':' .. code, requested, ARGV[#ARGV]) end
-end
-if case_id and newly['case_id'] then redis.call('SET', KEYS[3] .. case_id, ARGV[#ARGV]) end
-local cur = tonumber(have[4] or '-1')
-if tonumber(ARGV[1]) >= cur then
-  local cur_set = {}
-  for i = 6 + 2 * n, #ARGV - 2, 2 do
-    cur_set[#cur_set + 1] = ARGV[i]
-    cur_set[#cur_set + 1] = ARGV[i + 1]
+local req, idx, tok = ARGV[1], ARGV[2], ARGV[3]
+local listed, by_code, codes, tokens = {}, {}, {}, {}
+local i, n = 4, #ARGV
+while i <= n do
+  local id, sig, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local key = req .. id
+  local have = redis.call('HMGET', key, '_updated_us', '_fixed', 'requested_us', 'service_code', 'case_id')
+  local set, newly = {}, {}
+  local f = i + 3
+  -- The names of the fixed fields the view has; false for a view written before _fixed existed.
+  local marker = have[2]
+  if not marker and not have[1] and redis.call('EXISTS', key) == 0 then marker = '' end
+  if nf > 0 and marker ~= sig then
+    local present = {}
+    if marker then
+      for _, k in ipairs(split(marker)) do present[k] = true end
+    else
+      local names = {}
+      for j = 0, nf - 1 do names[j + 1] = ARGV[f + 2 * j] end
+      local got = redis.call('HMGET', key, unpack(names))
+      for j = 1, nf do
+        if got[j] then present[names[j]] = true end
+      end
+    end
+    for j = f, f + 2 * nf - 2, 2 do
+      local k = ARGV[j]
+      if not present[k] then
+        set[#set + 1] = k
+        set[#set + 1] = ARGV[j + 1]
+        newly[k] = ARGV[j + 1]
+        if marker then marker = marker .. #k .. ':' .. k end
+      end
+    end
   end
-  cur_set[#cur_set + 1] = '_updated_us'
-  cur_set[#cur_set + 1] = ARGV[1]
-  redis.call('HSET', KEYS[1], unpack(cur_set))
+  if marker and marker ~= have[2] then
+    set[#set + 1] = '_fixed'
+    set[#set + 1] = marker
+  end
+  local requested = have[3] or newly['requested_us']
+  local code = have[4] or newly['service_code']
+  local case_id = have[5] or newly['case_id']
+  if requested and (newly['requested_us'] or newly['service_code']) then
+    listed[#listed + 1] = requested
+    listed[#listed + 1] = id
+    if code then
+      local l = by_code[code]
+      if not l then
+        l = {}
+        by_code[code] = l
+        codes[#codes + 1] = code
+      end
+      l[#l + 1] = requested
+      l[#l + 1] = id
+    end
+  end
+  if case_id and newly['case_id'] then
+    tokens[#tokens + 1] = tok .. case_id
+    tokens[#tokens + 1] = id
+  end
+  -- The current fields: the writes come with non-decreasing at_us, so those as new as the one
+  -- applied last are the tail of the list.
+  local cur = tonumber(have[1] or '-1')
+  i = f + 2 * nf
+  local nc = tonumber(ARGV[i])
+  i = i + 1
+  local last
+  for _ = 1, nc do
+    local nk = tonumber(ARGV[i + 1])
+    if tonumber(ARGV[i]) >= cur then
+      for j = i + 2, i + 2 * nk, 2 do
+        set[#set + 1] = ARGV[j]
+        set[#set + 1] = ARGV[j + 1]
+      end
+      last = ARGV[i]
+    end
+    i = i + 2 + 2 * nk
+  end
+  if last then
+    set[#set + 1] = '_updated_us'
+    set[#set + 1] = last
+  end
+  if #set > 0 then redis.call('HSET', key, unpack(set)) end
+  local nh = tonumber(ARGV[i])
+  i = i + 1
+  for j = i, i + 2 * nh - 1, 1000 do
+    redis.call('HSET', key .. ':history', unpack(ARGV, j, math.min(j + 999, i + 2 * nh - 1)))
+  end
+  i = i + 2 * nh
 end
-if ARGV[3] == '1' then redis.call('HSET', KEYS[4], ARGV[4], ARGV[5]) end
+for j = 1, #listed, 1000 do redis.call('ZADD', idx, unpack(listed, j, math.min(j + 999, #listed))) end
+for _, code in ipairs(codes) do
+  local l = by_code[code]
+  for j = 1, #l, 1000 do redis.call('ZADD', idx .. ':' .. code, unpack(l, j, math.min(j + 999, #l))) end
+end
+for j = 1, #tokens, 1000 do redis.call('MSET', unpack(tokens, j, math.min(j + 999, #tokens))) end
 return 1
 )lua");
   return kScript;
+}
+
+// "<length>:<bytes>", the script's encoding of a list in one argument.
+void AppendItem(std::string_view item, std::string& out) {
+  out += std::to_string(item.size());
+  out += ':';
+  out.append(item.data(), item.size());
 }
 
 std::string HistoryValue(const HistoryEntry& e) {
@@ -61,73 +142,142 @@ std::string HistoryValue(const HistoryEntry& e) {
 }
 }  // namespace
 
+std::vector<std::string> ViewBatchArgs(const std::string& prefix,
+                                       const std::vector<const ViewWrite*>& writes, bool history) {
+  std::vector<std::string> args;
+  AppendViewBatchArgs(prefix, writes, history, args);
+  return args;
+}
+
+void AppendViewBatchArgs(const std::string& prefix, const std::vector<const ViewWrite*>& writes,
+                         bool history, std::vector<std::string>& args) {
+  args.reserve(args.size() + 3 + writes.size() * 40);
+  args.push_back(prefix + ":o311:req:");
+  args.push_back(prefix + ":o311:idx");
+  args.push_back(prefix + ":o311:tok:");
+  // The writes of each request in batch order; the requests in the order of their first write.
+  absl::flat_hash_map<std::string_view, size_t> group_of;
+  std::vector<std::vector<const ViewWrite*>> groups;
+  group_of.reserve(writes.size());
+  groups.reserve(writes.size());
+  for (const ViewWrite* w : writes) {
+    auto [it, inserted] = group_of.try_emplace(w->request_id, groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(w);
+  }
+  using Field = std::pair<std::string_view, std::string_view>;
+  std::vector<Field> fixed, kept;
+  std::vector<const ViewWrite*> newer;
+  std::vector<std::pair<size_t, size_t>> blocks;  // per write in `newer`: its range in `kept`
+  std::vector<std::string_view> later;            // fields a later write in `newer` sets
+  for (const auto& group : groups) {
+    args.emplace_back(group.front()->request_id);
+    // Fixed fields: the first writer of each wins (Redis keeps a value it already has).
+    fixed.clear();
+    for (const ViewWrite* w : group) {
+      for (const auto& [k, v] : w->fixed) {
+        bool seen = false;
+        for (const Field& f : fixed) seen = seen || f.first == k;
+        if (!seen) fixed.emplace_back(k, v);
+      }
+    }
+    // Their names, each as "<length>:<name>" in byte order (the script compares it with the
+    // view's _fixed), then the fields.
+    std::sort(fixed.begin(), fixed.end());
+    std::string& names = args.emplace_back();
+    size_t size = 0;
+    for (const auto& [k, v] : fixed) size += k.size() + 4;
+    names.reserve(size);
+    for (const auto& [k, v] : fixed) AppendItem(k, names);
+    args.push_back(std::to_string(fixed.size()));
+    for (const auto& [k, v] : fixed) {
+      args.emplace_back(k);
+      args.emplace_back(v);
+    }
+    // Current fields: one by one, a write is applied when it is as new as the newest applied
+    // before it, i.e. as every earlier write of the batch and the stored _updated_us; the script
+    // checks the latter. A field a later such write sets again is left out of the earlier one.
+    newer.clear();
+    for (const ViewWrite* w : group) {
+      if (newer.empty() || w->at_us >= newer.back()->at_us) newer.push_back(w);
+    }
+    kept.clear();
+    later.clear();
+    blocks.assign(newer.size(), {0, 0});
+    for (size_t c = newer.size(); c-- > 0;) {
+      blocks[c].first = kept.size();
+      for (const auto& [k, v] : newer[c]->current) {
+        if (std::find(later.begin(), later.end(), k) == later.end()) kept.emplace_back(k, v);
+      }
+      blocks[c].second = kept.size();
+      for (size_t j = blocks[c].first; j < blocks[c].second; ++j) later.push_back(kept[j].first);
+    }
+    // A write left with no field changes nothing but _updated_us, which the last one sets.
+    size_t count = 0;
+    for (size_t c = 0; c < newer.size(); ++c) {
+      if (blocks[c].first != blocks[c].second || c + 1 == newer.size()) ++count;
+    }
+    args.push_back(std::to_string(count));
+    for (size_t c = 0; c < newer.size(); ++c) {
+      const auto [from, to] = blocks[c];
+      if (from == to && c + 1 != newer.size()) continue;
+      args.push_back(std::to_string(newer[c]->at_us));
+      args.push_back(std::to_string(to - from));
+      for (size_t j = from; j < to; ++j) {
+        args.emplace_back(kept[j].first);
+        args.emplace_back(kept[j].second);
+      }
+    }
+    // History: every write's entry (keyed by event id, so a repeated one overwrites itself).
+    args.push_back(history ? std::to_string(group.size()) : "0");
+    if (history) {
+      for (const ViewWrite* w : group) {
+        args.push_back(w->entry.event_id);
+        args.push_back(HistoryValue(w->entry));
+      }
+    }
+  }
+}
+
 absl::Status RedisRequestStore::Upsert(const std::string& id, const RequestView& fixed,
                                        const RequestView& current, int64_t at_us) {
-  return Write(id, fixed, current, at_us, nullptr);
+  ViewWrite w{id, fixed, current, at_us, {}};
+  return Write({&w}, /*history=*/false);
 }
 
 absl::Status RedisRequestStore::Apply(const std::string& id, const RequestView& fixed,
                                       const RequestView& current, int64_t at_us,
                                       const HistoryEntry& entry) {
-  return Write(id, fixed, current, at_us, &entry);
-}
-
-void RedisRequestStore::WriteArgs(const std::string& id, const RequestView& fixed,
-                                  const RequestView& current, int64_t at_us,
-                                  const HistoryEntry* entry, std::vector<std::string>* keys,
-                                  std::vector<std::string>* args) const {
-  *keys = {Key(id), prefix_ + ":o311:idx", prefix_ + ":o311:tok:", Key(id) + ":history"};
-  *args = {std::to_string(at_us), std::to_string(fixed.size()), entry ? "1" : "0",
-           entry ? entry->event_id : "", entry ? HistoryValue(*entry) : ""};
-  for (const auto& [k, v] : fixed) {
-    args->push_back(k);
-    args->push_back(v);
-  }
-  for (const auto& [k, v] : current) {
-    args->push_back(k);
-    args->push_back(v);
-  }
-  args->push_back(id);  // last: the member of the listing indexes
-}
-
-absl::Status RedisRequestStore::Write(const std::string& id, const RequestView& fixed,
-                                      const RequestView& current, int64_t at_us,
-                                      const HistoryEntry* entry) {
-  std::vector<std::string> keys, args;
-  WriteArgs(id, fixed, current, at_us, entry, &keys, &args);
-  return redis_.Eval(UpsertScript(), keys, args).status();
+  ViewWrite w{id, fixed, current, at_us, entry};
+  return Write({&w}, /*history=*/true);
 }
 
 absl::Status RedisRequestStore::ApplyBatch(const std::vector<ViewWrite>& writes) {
   if (writes.empty()) return absl::OkStatus();
-  std::vector<std::vector<std::string>> cmds;
-  cmds.reserve(writes.size());
-  for (const auto& w : writes) {
-    std::vector<std::string> keys, args;
-    WriteArgs(w.request_id, w.fixed, w.current, w.at_us, &w.entry, &keys, &args);
-    std::vector<std::string> cmd{"EVALSHA", UpsertScript().sha(), std::to_string(keys.size())};
-    cmd.insert(cmd.end(), keys.begin(), keys.end());
-    cmd.insert(cmd.end(), args.begin(), args.end());
-    cmds.push_back(std::move(cmd));
-  }
+  std::vector<const ViewWrite*> all;
+  all.reserve(writes.size());
+  for (const ViewWrite& w : writes) all.push_back(&w);
+  return Write(all, /*history=*/true);
+}
+
+absl::Status RedisRequestStore::Write(const std::vector<const ViewWrite*>& writes, bool history) {
+  // One script call for the whole batch, its arguments built in place (no copy); when the server
+  // does not know the script (NOSCRIPT: restarted, SCRIPT FLUSH) the same call goes as EVAL, which
+  // loads it.
+  const redis::Script& script = ApplyBatchScript();
+  std::vector<std::vector<std::string>> call(1);
+  call[0] = {"EVALSHA", script.sha(), "0"};
+  AppendViewBatchArgs(prefix_, writes, history, call[0]);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto replies = redis_.Pipeline(cmds);
+    auto replies = redis_.Pipeline(call);
     if (!replies.ok()) return replies.status();
-    bool missing = false;
-    for (const auto& r : *replies) {
-      if (r.type != redis::Reply::Type::kError) continue;
-      if (r.str.rfind("NOSCRIPT", 0) != 0) {
-        return absl::UnavailableError(absl::StrCat("redis request view: ", r.str));
-      }
-      missing = true;
+    const redis::Reply& r = (*replies)[0];
+    if (r.type != redis::Reply::Type::kError) return absl::OkStatus();
+    if (attempt > 0 || r.str.rfind("NOSCRIPT", 0) != 0) {
+      return absl::UnavailableError(absl::StrCat("redis request view: ", r.str));
     }
-    if (!missing) return absl::OkStatus();
-    // The server does not know the script (restarted, flushed): load it with the first write
-    // and send the batch again (writing a view twice changes nothing).
-    const auto& w = writes.front();
-    if (absl::Status s = Write(w.request_id, w.fixed, w.current, w.at_us, &w.entry); !s.ok()) {
-      return s;
-    }
+    call[0][0] = "EVAL";
+    call[0][1] = script.source();
   }
   return absl::UnavailableError("redis request view: the script could not be loaded");
 }

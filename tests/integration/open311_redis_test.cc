@@ -1,9 +1,13 @@
 // Open311's Redis paths against a real redis-server (ADR 0024): RedisAdmission answers as the
 // guards one by one do (GuardsAdmission over libs/channel's Redis guards), on the same keys, in
 // one round trip; RedisRequestStore::Apply writes the view and its history entry in one.
+#include <map>
 #include <memory>
+#include <random>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "channel/guards.h"
 #include "channel_open311/admission.h"
 #include "channel_open311/redis_request_store.h"
@@ -226,6 +230,181 @@ TEST(Open311RequestStoreRedis, ABatchIsOneRoundTripInOrderAndSurvivesAScriptFlus
   }
   RequestQuery all;
   EXPECT_EQ(store.Query(all)->size(), 50u);
+}
+
+// ADR 0028: one script call per batch, the writes of each request coalesced in C++. Random
+// batches in the shapes the projection sends — the same request several times in a batch,
+// out-of-order and equal at_us, fixed fields first sent later or with other values, whole batches
+// delivered twice, a SCRIPT FLUSH in between, views written before the _fixed marker existed —
+// leave exactly the keys one write at a time leaves, and the views the in-memory store (the
+// interface's reference) gives applying them one by one.
+class Open311BatchEquivalenceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    infra_ = testing::LoadInfra();
+    auto c = testing::ConnectRedis(infra_, &registry_);
+    ASSERT_TRUE(c.ok()) << c.status();
+    client_ = std::move(*c);
+    batched_prefix_ = testing::UniquePrefix("o311b");
+    single_prefix_ = testing::UniquePrefix("o311s");
+  }
+  std::map<std::string, std::string> Hash(const std::string& key) {
+    auto r = client_->Command({"HGETALL", key});
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::map<std::string, std::string> out;
+    if (!r.ok()) return out;
+    for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
+      out[r->elements[i].str] = r->elements[i + 1].str;
+    }
+    return out;
+  }
+  std::vector<std::string> Zset(const std::string& key) {
+    auto r = client_->Command({"ZRANGE", key, "0", "-1", "WITHSCORES"});
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<std::string> out;
+    if (r.ok()) {
+      for (const auto& e : r->elements) out.push_back(e.str);
+    }
+    return out;
+  }
+  // The names in a _fixed marker ("<length>:<name>" items), as a set: its order depends on the
+  // batches that added them.
+  static std::set<std::string> Names(const std::string& marker) {
+    std::set<std::string> out;
+    size_t p = 0;
+    while (p < marker.size()) {
+      size_t colon = marker.find(':', p);
+      size_t len = std::stoul(marker.substr(p, colon - p));
+      out.insert(marker.substr(colon + 1, len));
+      p = colon + 1 + len;
+    }
+    return out;
+  }
+  testing::Infra infra_;
+  metrics::Registry registry_;
+  std::unique_ptr<redis::RedisClient> client_;
+  std::string batched_prefix_, single_prefix_;
+};
+
+TEST_F(Open311BatchEquivalenceTest, ACoalescedBatchLeavesWhatOneWriteAtATimeLeaves) {
+  RedisRequestStore batched(*client_, batched_prefix_);
+  RedisRequestStore single(*client_, single_prefix_);
+  InMemoryRequestStore reference;
+  std::mt19937 rng(28);
+  auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const int kRequests = 40;
+  auto id_of = [](int r) { return absl::StrCat("EQUIV-", 10000 + r); };
+  // Views written by the script before _fixed existed (ADR 0024's layout): no marker.
+  for (int r = 0; r < 4; ++r) {
+    for (const std::string& prefix : {batched_prefix_, single_prefix_}) {
+      ASSERT_TRUE(client_
+                      ->Command({"HSET", prefix + ":o311:req:" + id_of(r), "service_request_id",
+                                 id_of(r), "description", "legacy", "status", "open",
+                                 "_updated_us", "5"})
+                      .ok());
+    }
+    ASSERT_TRUE(reference
+                    .Upsert(id_of(r), {{"service_request_id", id_of(r)}, {"description", "legacy"}},
+                            {{"status", "open"}}, 5)
+                    .ok());
+  }
+  std::vector<ViewWrite> all;
+  for (int k = 0; k < 700; ++k) {
+    if (k > 20 && pick(12) == 0) {  // an event delivered again
+      all.push_back(all[static_cast<size_t>(pick(k))]);
+      continue;
+    }
+    // A few requests take most writes, so a batch holds the same request several times.
+    const int r = pick(3) == 0 ? pick(kRequests) : pick(6);
+    ViewWrite w;
+    w.request_id = id_of(r);
+    w.fixed = {{"service_request_id", id_of(r)}, {"case_id", absl::StrCat("case-", r)}};
+    // Fixed fields sent with other values by later events (the first writer wins), some only
+    // by some events (set by the first that brings them).
+    if (pick(3) != 0) w.fixed["description"] = absl::StrCat("text of event ", k);
+    if (pick(2) == 0) w.fixed["requested_us"] = absl::StrCat(1000000 + 1000 * r + pick(100));
+    if (pick(2) == 0) w.fixed["service_code"] = absl::StrCat("svc-", (r + pick(2)) % 3);
+    if (pick(4) == 0) w.fixed["citizen_key"] = absl::StrCat("ck-", r);
+    if (pick(5) == 0) w.fixed.clear();  // a note: no fixed fields
+    // Current fields: some of four, replaced only by an event as new as the newest applied.
+    const char* kCurrent[] = {"status", "detailed_status", "status_notes", "district"};
+    for (const char* f : kCurrent) {
+      if (pick(2) == 0) w.current[f] = absl::StrCat(f, "@", k);
+    }
+    w.at_us = 100 + k / 4 + pick(12);  // rising, out of order, often equal
+    w.entry = HistoryEntry{absl::StrCat("ev-", k), w.at_us, absl::StrCat("s", pick(5)),
+                           pick(2) == 0 ? "" : absl::StrCat("note\t", k)};
+    all.push_back(std::move(w));
+  }
+  // After every batch: the same hashes (the marker's names as a set), histories, views, tokens.
+  auto compare = [&](int* marked) {
+    for (int r = 0; r < kRequests; ++r) {
+      const std::string id = id_of(r);
+      auto b = Hash(batched_prefix_ + ":o311:req:" + id);
+      auto s = Hash(single_prefix_ + ":o311:req:" + id);
+      EXPECT_EQ(Names(b["_fixed"]), Names(s["_fixed"])) << id;
+      EXPECT_EQ(b.count("_fixed"), s.count("_fixed")) << id;
+      if (b.count("_fixed")) ++*marked;
+      b.erase("_fixed");
+      s.erase("_fixed");
+      EXPECT_EQ(b, s) << id;
+      EXPECT_EQ(Hash(batched_prefix_ + ":o311:req:" + id + ":history"),
+                Hash(single_prefix_ + ":o311:req:" + id + ":history"))
+          << id;
+      // The interface's reference: the same view, the same history, the same token.
+      auto view = batched.Get(id);
+      auto expected = reference.Get(id);
+      ASSERT_TRUE(view.ok() && expected.ok());
+      EXPECT_EQ(*view, *expected) << id;
+      auto history = batched.History(id);
+      auto expected_history = reference.History(id);
+      ASSERT_TRUE(history.ok() && expected_history.ok());
+      std::set<std::tuple<std::string, int64_t, std::string, std::string>> got, want;
+      for (const auto& e : *history) got.insert({e.event_id, e.at_us, e.status, e.note});
+      for (const auto& e : *expected_history) want.insert({e.event_id, e.at_us, e.status, e.note});
+      EXPECT_EQ(got, want) << id;
+      auto token = batched.FindByToken(absl::StrCat("case-", r));
+      auto expected_token = reference.FindByToken(absl::StrCat("case-", r));
+      ASSERT_TRUE(token.ok() && expected_token.ok());
+      EXPECT_EQ(*token, *expected_token) << id;
+    }
+  };
+  size_t at = 0;
+  int batches = 0;
+  int marked = 0;
+  while (at < all.size() && !HasFailure()) {
+    const size_t n = std::min(all.size() - at, static_cast<size_t>(1 + pick(120)));
+    std::vector<ViewWrite> batch(all.begin() + static_cast<long>(at),
+                                 all.begin() + static_cast<long>(at + n));
+    at += n;
+    const int times = pick(4) == 0 ? 2 : 1;  // a whole batch delivered again
+    for (int t = 0; t < times; ++t) {
+      if (++batches % 5 == 0) {
+        // The server forgot the script (restarted): NOSCRIPT, loaded again by the same call.
+        ASSERT_TRUE(client_->Command({"SCRIPT", "FLUSH"}).ok());
+      }
+      ASSERT_TRUE(batched.ApplyBatch(batch).ok());
+      for (const ViewWrite& w : batch) {
+        ASSERT_TRUE(single.Apply(w.request_id, w.fixed, w.current, w.at_us, w.entry).ok());
+        ASSERT_TRUE(reference.Apply(w.request_id, w.fixed, w.current, w.at_us, w.entry).ok());
+      }
+      marked = 0;
+      compare(&marked);
+    }
+  }
+  ASSERT_GT(batches, 8);
+  EXPECT_GT(marked, kRequests / 2) << "views created by the script carry _fixed";
+  // The listing indexes: the same members with the same scores.
+  EXPECT_EQ(Zset(batched_prefix_ + ":o311:idx"), Zset(single_prefix_ + ":o311:idx"));
+  EXPECT_FALSE(Zset(batched_prefix_ + ":o311:idx").empty());
+  for (int c = 0; c < 3; ++c) {
+    const std::string code = absl::StrCat(":o311:idx:svc-", c);
+    EXPECT_EQ(Zset(batched_prefix_ + code), Zset(single_prefix_ + code)) << code;
+  }
+  auto listed = batched.Query(RequestQuery{});
+  auto expected_listed = single.Query(RequestQuery{});
+  ASSERT_TRUE(listed.ok() && expected_listed.ok());
+  EXPECT_EQ(*listed, *expected_listed);
 }
 
 }  // namespace
