@@ -13,12 +13,12 @@ namespace teksin::channel_open311 {
 namespace {
 const redis::Script& ApplyBatchScript() {
   // ARGV: view key prefix, listing index, token key prefix, then one block per request as
-  // ViewBatchArgs writes it. Per request: one HMGET of the five fields the script needs, one HSET
-  // of the fixed fields not set yet (the first writer of each wins) and of the current fields of
-  // the writes as new as the one applied last, one HSET of the history entries; for the whole
+  // ViewBatchArgs writes it. Per request: one HMGET of five fields, then one HSET of the view: the
+  // key fields and the other fixed fields not set yet (the first writer of each wins), the current
+  // fields of the writes as new as the one applied last, and the history entries. For the whole
   // batch, one ZADD per listing index and one MSET of the tokens, written by the call that set
-  // their fields (the script is atomic, so they exist since). The hidden field _fixed lists the
-  // fixed fields a view has (ADR 0028): when a write brings exactly those, they are not looked at.
+  // their fields (the script is atomic, so they exist since). Views written before ADR 0028
+  // (no _fk) keep their layout: fixed fields one by one, history in "<view>:history".
   static const redis::Script kScript(R"lua(
 local function split(s)
   local out, p = {}, 1
@@ -30,43 +30,67 @@ local function split(s)
   end
   return out
 end
+local function hset(key, t)
+  for j = 1, #t, 1000 do redis.call('HSET', key, unpack(t, j, math.min(j + 999, #t))) end
+end
+local slot = {requested_us = 3, service_code = 4, case_id = 5}
 local req, idx, tok = ARGV[1], ARGV[2], ARGV[3]
 local listed, by_code, codes, tokens = {}, {}, {}, {}
 local i, n = 4, #ARGV
 while i <= n do
-  local id, sig, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local id, names, values, nk = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
   local key = req .. id
-  local have = redis.call('HMGET', key, '_updated_us', '_fixed', 'requested_us', 'service_code', 'case_id')
+  local have = redis.call('HMGET', key, '_updated_us', '_fk', 'requested_us', 'service_code', 'case_id')
+  -- _fk: the names of the view's other fixed fields, kept packed in _fv; none: a new view, or
+  -- one written before ADR 0028 (legacy).
+  local marker, legacy = have[2], false
+  if not marker then
+    if have[1] or redis.call('EXISTS', key) == 1 then legacy = true else marker = '' end
+  end
   local set, newly = {}, {}
-  local f = i + 3
-  -- The names of the fixed fields the view has; false for a view written before _fixed existed.
-  local marker = have[2]
-  if not marker and not have[1] and redis.call('EXISTS', key) == 0 then marker = '' end
-  if nf > 0 and marker ~= sig then
-    local present = {}
-    if marker then
-      for _, k in ipairs(split(marker)) do present[k] = true end
-    else
-      local names = {}
-      for j = 0, nf - 1 do names[j + 1] = ARGV[f + 2 * j] end
-      local got = redis.call('HMGET', key, unpack(names))
-      for j = 1, nf do
-        if got[j] then present[names[j]] = true end
-      end
-    end
-    for j = f, f + 2 * nf - 2, 2 do
-      local k = ARGV[j]
-      if not present[k] then
-        set[#set + 1] = k
-        set[#set + 1] = ARGV[j + 1]
-        newly[k] = ARGV[j + 1]
-        if marker then marker = marker .. #k .. ':' .. k end
-      end
+  local f = i + 4
+  for j = f, f + 2 * nk - 2, 2 do
+    local k = ARGV[j]
+    if not have[slot[k]] then
+      set[#set + 1] = k
+      set[#set + 1] = ARGV[j + 1]
+      newly[k] = ARGV[j + 1]
     end
   end
-  if marker and marker ~= have[2] then
-    set[#set + 1] = '_fixed'
-    set[#set + 1] = marker
+  i = f + 2 * nk
+  if not have[2] and not legacy then
+    set[#set + 1] = '_fk'
+    set[#set + 1] = names
+    set[#set + 1] = '_fv'
+    set[#set + 1] = values
+  elseif names ~= '' and marker ~= names then
+    local nl, vl = split(names), split(values)
+    if legacy then
+      local got = redis.call('HMGET', key, unpack(nl))
+      for j = 1, #nl do
+        if not got[j] then
+          set[#set + 1] = nl[j]
+          set[#set + 1] = vl[j]
+        end
+      end
+    else
+      local present = {}
+      for _, k in ipairs(split(marker)) do present[k] = true end
+      local fk, fv = marker, nil
+      for j = 1, #nl do
+        if not present[nl[j]] then
+          fv = fv or redis.call('HGET', key, '_fv') or ''
+          fk = fk .. #nl[j] .. ':' .. nl[j]
+          fv = fv .. #vl[j] .. ':' .. vl[j]
+        end
+      end
+      if fv then
+        set[#set + 1] = '_fk'
+        set[#set + 1] = fk
+        set[#set + 1] = '_fv'
+        set[#set + 1] = fv
+      end
+    end
   end
   local requested = have[3] or newly['requested_us']
   local code = have[4] or newly['service_code']
@@ -92,32 +116,39 @@ while i <= n do
   -- The current fields: the writes come with non-decreasing at_us, so those as new as the one
   -- applied last are the tail of the list.
   local cur = tonumber(have[1] or '-1')
-  i = f + 2 * nf
   local nc = tonumber(ARGV[i])
   i = i + 1
   local last
   for _ = 1, nc do
-    local nk = tonumber(ARGV[i + 1])
+    local nf = tonumber(ARGV[i + 1])
     if tonumber(ARGV[i]) >= cur then
-      for j = i + 2, i + 2 * nk, 2 do
+      for j = i + 2, i + 2 * nf, 2 do
         set[#set + 1] = ARGV[j]
         set[#set + 1] = ARGV[j + 1]
       end
       last = ARGV[i]
     end
-    i = i + 2 + 2 * nk
+    i = i + 2 + 2 * nf
   end
   if last then
     set[#set + 1] = '_updated_us'
     set[#set + 1] = last
   end
-  if #set > 0 then redis.call('HSET', key, unpack(set)) end
+  -- The history entries, "_h:<event id>" in the view (a legacy view: "<event id>" in its own hash).
   local nh = tonumber(ARGV[i])
   i = i + 1
-  for j = i, i + 2 * nh - 1, 1000 do
-    redis.call('HSET', key .. ':history', unpack(ARGV, j, math.min(j + 999, i + 2 * nh - 1)))
+  if legacy then
+    local h = {}
+    for j = i, i + 2 * nh - 1, 2 do
+      h[#h + 1] = string.sub(ARGV[j], 4)
+      h[#h + 1] = ARGV[j + 1]
+    end
+    hset(key .. ':history', h)
+  else
+    for j = i, i + 2 * nh - 1 do set[#set + 1] = ARGV[j] end
   end
   i = i + 2 * nh
+  hset(key, set)
 end
 for j = 1, #listed, 1000 do redis.call('ZADD', idx, unpack(listed, j, math.min(j + 999, #listed))) end
 for _, code in ipairs(codes) do
@@ -130,11 +161,34 @@ return 1
   return kScript;
 }
 
+// The fixed fields the script keeps one by one: it reads them for the listing indexes and the
+// token, and the listing filters by service.
+bool IsKeyField(std::string_view name) {
+  return name == "requested_us" || name == "service_code" || name == "case_id";
+}
+
 // "<length>:<bytes>", the script's encoding of a list in one argument.
 void AppendItem(std::string_view item, std::string& out) {
   out += std::to_string(item.size());
   out += ':';
   out.append(item.data(), item.size());
+}
+
+// The items of such a list; a malformed tail is left out.
+std::vector<std::string_view> ParseItems(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t p = 0;
+  while (p < s.size()) {
+    size_t colon = s.find(':', p);
+    size_t len = 0;
+    if (colon == std::string_view::npos || !absl::SimpleAtoi(absl::string_view(s.data() + p, colon - p), &len) ||
+        len > s.size() - colon - 1) {
+      break;
+    }
+    out.push_back(s.substr(colon + 1, len));
+    p = colon + 1 + len;
+  }
+  return out;
 }
 
 std::string HistoryValue(const HistoryEntry& e) {
@@ -181,16 +235,28 @@ void AppendViewBatchArgs(const std::string& prefix, const std::vector<const View
         if (!seen) fixed.emplace_back(k, v);
       }
     }
-    // Their names, each as "<length>:<name>" in byte order (the script compares it with the
-    // view's _fixed), then the fields.
+    // The key fields one by one; the others packed: their names, each as "<length>:<name>" in
+    // byte order (the script compares them with the view's _fk), and their values likewise.
     std::sort(fixed.begin(), fixed.end());
     std::string& names = args.emplace_back();
     size_t size = 0;
     for (const auto& [k, v] : fixed) size += k.size() + 4;
     names.reserve(size);
-    for (const auto& [k, v] : fixed) AppendItem(k, names);
-    args.push_back(std::to_string(fixed.size()));
     for (const auto& [k, v] : fixed) {
+      if (!IsKeyField(k)) AppendItem(k, names);
+    }
+    std::string& values = args.emplace_back();
+    size = 0;
+    for (const auto& [k, v] : fixed) size += v.size() + 6;
+    values.reserve(size);
+    size_t key_fields = 0;
+    for (const auto& [k, v] : fixed) {
+      if (!IsKeyField(k)) AppendItem(v, values);
+      else ++key_fields;
+    }
+    args.push_back(std::to_string(key_fields));
+    for (const auto& [k, v] : fixed) {
+      if (!IsKeyField(k)) continue;
       args.emplace_back(k);
       args.emplace_back(v);
     }
@@ -232,7 +298,7 @@ void AppendViewBatchArgs(const std::string& prefix, const std::vector<const View
     args.push_back(history ? std::to_string(group.size()) : "0");
     if (history) {
       for (const ViewWrite* w : group) {
-        args.push_back(w->entry.event_id);
+        args.push_back(absl::StrCat("_h:", w->entry.event_id));
         args.push_back(HistoryValue(w->entry));
       }
     }
@@ -297,9 +363,19 @@ absl::StatusOr<std::vector<std::optional<RequestView>>> RedisRequestStore::GetMa
       continue;
     }
     RequestView view;
+    std::string_view packed_names, packed_values;
     for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-      if (r.elements[i].str.rfind("_", 0) == 0) continue;
-      view[r.elements[i].str] = r.elements[i + 1].str;
+      const std::string& name = r.elements[i].str;
+      if (name == "_fk") packed_names = r.elements[i + 1].str;
+      if (name == "_fv") packed_values = r.elements[i + 1].str;
+      if (name.rfind("_", 0) == 0) continue;  // hidden: _updated_us, _fk, _fv, _h:<event id>
+      view[name] = r.elements[i + 1].str;
+    }
+    // The fixed fields kept packed (ADR 0028).
+    std::vector<std::string_view> names = ParseItems(packed_names);
+    std::vector<std::string_view> values = ParseItems(packed_values);
+    for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+      view.emplace(std::string(names[i]), std::string(values[i]));
     }
     out.push_back(std::move(view));
   }
@@ -313,22 +389,34 @@ absl::StatusOr<std::optional<RequestView>> RedisRequestStore::Get(const std::str
 }
 
 absl::Status RedisRequestStore::AddHistory(const std::string& id, const HistoryEntry& e) {
-  // One hash field per event id (replays overwrite themselves), the time first for ordering.
+  // One hash field per event id (replays overwrite themselves), the time first for ordering; in
+  // the history hash of ADR 0024's layout, which History still reads.
   return redis_.Command({"HSET", Key(id) + ":history", e.event_id, HistoryValue(e)}).status();
 }
 
 absl::StatusOr<std::vector<HistoryEntry>> RedisRequestStore::History(const std::string& id) {
-  auto r = redis_.Command({"HGETALL", Key(id) + ":history"});
-  if (!r.ok()) return r.status();
+  // The entries in the view ("_h:<event id>", ADR 0028) and in its own hash (views written before).
+  auto replies = redis_.Pipeline({{"HGETALL", Key(id)}, {"HGETALL", Key(id) + ":history"}});
+  if (!replies.ok()) return replies.status();
   std::vector<HistoryEntry> out;
-  for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
-    HistoryEntry e;
-    e.event_id = r->elements[i].str;
-    std::vector<std::string> parts = absl::StrSplit(r->elements[i + 1].str, absl::MaxSplits('\t', 2));
-    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &e.at_us)) continue;
-    e.status = parts[1];
-    e.note = parts[2];
-    out.push_back(std::move(e));
+  for (size_t k = 0; k < replies->size(); ++k) {
+    const redis::Reply& r = (*replies)[k];
+    if (r.type == redis::Reply::Type::kError) return absl::UnavailableError("redis: " + r.str);
+    for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+      std::string_view field = r.elements[i].str;
+      if (k == 0) {
+        if (field.rfind("_h:", 0) != 0) continue;
+        field.remove_prefix(3);
+      }
+      HistoryEntry e;
+      e.event_id = std::string(field);
+      std::vector<std::string> parts =
+          absl::StrSplit(r.elements[i + 1].str, absl::MaxSplits('\t', 2));
+      if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &e.at_us)) continue;
+      e.status = parts[1];
+      e.note = parts[2];
+      out.push_back(std::move(e));
+    }
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const HistoryEntry& a, const HistoryEntry& b) { return a.at_us < b.at_us; });

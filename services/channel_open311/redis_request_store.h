@@ -7,20 +7,23 @@ namespace teksin::channel_open311 {
 
 // The batch script's ARGV for `writes` (in batch order), with their history entries when
 // `history` is set: the writes of each request coalesced in C++ (ADR 0028). Per request, in the
-// order of its first write: the id; the fixed fields' names and their values, each of the two an
-// argument of "<length>:<bytes>" items in the names' byte order, each field once, from its first
-// writer; c, (at_us, k, (field, value) * k) * c: only the writes as new as every earlier write of
+// order of its first write: the id; the names and the values of its fixed fields other than
+// requested_us, service_code and case_id, two arguments of "<length>:<bytes>" items in the names'
+// byte order; k, (key field, value) * k for those three; each fixed field once, from its first
+// writer; c, (at_us, f, (field, value) * f) * c: only the writes as new as every earlier write of
 // the request in the batch (so their at_us never decrease), each without the fields a later one
-// of them writes again; h, (event id, history value) * h.
+// of them writes again; h, ("_h:<event id>", history value) * h.
 std::vector<std::string> ViewBatchArgs(const std::string& prefix,
                                        const std::vector<const ViewWrite*>& writes, bool history);
 // The same, appended to `args`.
 void AppendViewBatchArgs(const std::string& prefix, const std::vector<const ViewWrite*>& writes,
                          bool history, std::vector<std::string>& args);
 
-// One hash per request under "<prefix>:o311:req:<id>" and its history hash "...:history",
-// updated by one Lua script per batch of events (ApplyBatch; Apply and Upsert are a batch of
-// one): the views, their listing indexes, tokens and history entries in one round trip.
+// One hash per request under "<prefix>:o311:req:<id>" holding the view, its fixed fields packed
+// and its history entries (ADR 0028; views written before keep their fixed fields one by one and
+// their history in "...:history", and are read and written in that layout), updated by one Lua
+// script per batch of events (ApplyBatch; Apply and Upsert are a batch of one): the views, their
+// listing indexes, tokens and history entries in one round trip.
 class RedisRequestStore : public RequestStore {
  public:
   RedisRequestStore(redis::RedisClient& redis, std::string prefix)
