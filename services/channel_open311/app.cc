@@ -34,7 +34,7 @@ int Run() {
   options.feedback_limit_per_hour =
       static_cast<int>(env.Int("OPEN311_FEEDBACK_LIMIT_PER_HOUR", 10, 1, 1000000));
   ViewBatchOptions batching;
-  batching.max_items = static_cast<size_t>(env.Int("OPEN311_BATCH_MAX_EVENTS", 500, 1, 10000));
+  batching.max_items = static_cast<size_t>(env.Int("OPEN311_BATCH_MAX_EVENTS", 100, 1, 10000));
   batching.max_delay = std::chrono::milliseconds(env.Int("OPEN311_BATCH_MAX_DELAY_MS", 3, 1, 1000));
   auto cipher = vault::ReadContactVaultKey(env, /*required=*/false);
   const absl::Duration vault_ttl = vault::ReadContactVaultTtl(env);
@@ -86,7 +86,7 @@ int Run() {
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
 
   // The status projection: its own group, so it reads every case event; its writes go to Redis
-  // in batches (one round trip for up to OPEN311_BATCH_MAX_EVENTS events).
+  // in batches (one script call for up to OPEN311_BATCH_MAX_EVENTS events, ADR 0028).
   ViewBatcher batcher(store, batching);
   service.SetBatcher(&batcher);
   kafka::ExportBatchCounts(
