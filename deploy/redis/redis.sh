@@ -109,6 +109,8 @@ dir ${dir}
 appendonly yes
 appendfsync everysec
 save ""
+# analytics' sets of event ids per window (ADR 0029) are freed in the background when they expire
+lazyfree-lazy-expire yes
 EOF
   info "starting Redis on 127.0.0.1:${port} (dir ${dir})"
   # Before daemonizing, redis-server reports config errors on stderr: keep them in the folder.

@@ -5,6 +5,7 @@
 #include <thread>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -302,6 +303,9 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
   // One event object for the whole run: parsing into it reuses its allocations (handlers get it
   // by const reference and keep nothing of it after they return).
   events::ConsumedEvent ev;
+  // The per-event metrics, looked up once (a family lookup locks and compares label lists).
+  metrics::Histogram& handle_latency = handle_latency_->With(L({}));
+  absl::flat_hash_map<std::string, metrics::Counter*> handled_ok;  // by topic
   while (!stop_.load()) {
     std::unique_ptr<RdKafka::Message> msg(consumer_->consume(200));
     auto now = std::chrono::steady_clock::now();
@@ -357,7 +361,7 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
         } else {
           result = handler.Handle(ev);
         }
-        handle_latency_->With(L({})).Observe(
+        handle_latency.Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         if (result.ok() || common::IsPermanent(result)) break;
         retries_->With(L({ev.topic})).Inc();
@@ -391,7 +395,9 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
       }
       handled_->With(L({ev.topic, "dlq"})).Inc();
     } else {
-      handled_->With(L({ev.topic, "ok"})).Inc();
+      auto it = handled_ok.find(ev.topic);
+      if (it == handled_ok.end()) it = handled_ok.emplace(ev.topic, &handled_->With(L({ev.topic, "ok"}))).first;
+      it->second->Inc();
     }
     // A poison event's dead letter was acknowledged already: it has no acks to wait for, but its
     // offset still waits for those of the events before it.

@@ -126,8 +126,7 @@ absl::Status RedisClient::EnsureConnected(Conn& c) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Reply>> RedisClient::PipelineLocked(
-    Conn& c, const std::vector<std::vector<std::string>>& cmds) {
+absl::StatusOr<std::vector<Reply>> RedisClient::PipelineLocked(Conn& c, const CommandViews& cmds) {
   for (const auto& cmd : cmds) {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
@@ -157,6 +156,13 @@ absl::StatusOr<std::vector<Reply>> RedisClient::PipelineLocked(
 
 absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(
     const std::vector<std::vector<std::string>>& cmds) {
+  CommandViews views;
+  views.reserve(cmds.size());
+  for (const auto& cmd : cmds) views.emplace_back(cmd.begin(), cmd.end());
+  return PipelineViews(views);
+}
+
+absl::StatusOr<std::vector<Reply>> RedisClient::PipelineViews(const CommandViews& cmds) {
   auto start = std::chrono::steady_clock::now();
   // A free connection if there is one, else wait for one (round robin).
   const size_t n = pool_.size();
@@ -214,17 +220,26 @@ absl::StatusOr<Reply> RedisClient::Command(const std::vector<std::string>& args)
 
 absl::StatusOr<Reply> RedisClient::Eval(const Script& script, const std::vector<std::string>& keys,
                                         const std::vector<std::string>& args) {
+  return EvalViews(script, keys, std::vector<std::string_view>(args.begin(), args.end()));
+}
+
+absl::StatusOr<Reply> RedisClient::EvalViews(const Script& script,
+                                             const std::vector<std::string>& keys,
+                                             const std::vector<std::string_view>& args) {
+  const std::string nkeys = std::to_string(keys.size());
   auto build = [&](const std::string& verb, const std::string& body) {
-    std::vector<std::string> cmd{verb, body, std::to_string(keys.size())};
+    std::vector<std::string_view> cmd{verb, body, nkeys};
+    cmd.reserve(3 + keys.size() + args.size());
     cmd.insert(cmd.end(), keys.begin(), keys.end());
     cmd.insert(cmd.end(), args.begin(), args.end());
-    return cmd;
+    return CommandViews{std::move(cmd)};
   };
-  auto r = Pipeline({build("EVALSHA", script.sha())});
+  const std::string evalsha = "EVALSHA", eval = "EVAL";
+  auto r = PipelineViews(build(evalsha, script.sha()));
   if (!r.ok()) return r.status();
   Reply reply = std::move((*r)[0]);
   if (reply.type == Reply::Type::kError && reply.str.rfind("NOSCRIPT", 0) == 0) {
-    auto again = Pipeline({build("EVAL", script.source())});
+    auto again = PipelineViews(build(eval, script.source()));
     if (!again.ok()) return again.status();
     reply = std::move((*again)[0]);
   }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -61,6 +62,9 @@ class RedisClient {
   absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& cmds);
   absl::StatusOr<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
                              const std::vector<std::string>& args);
+  // Eval with arguments that point into the caller's strings (no copies; for big batches).
+  absl::StatusOr<Reply> EvalViews(const Script& script, const std::vector<std::string>& keys,
+                                  const std::vector<std::string_view>& args);
   absl::Status Ping();
 
  private:
@@ -70,8 +74,9 @@ class RedisClient {
   };
   RedisClient() = default;
   absl::Status EnsureConnected(Conn& c);
-  absl::StatusOr<std::vector<Reply>> PipelineLocked(
-      Conn& c, const std::vector<std::vector<std::string>>& cmds);
+  using CommandViews = std::vector<std::vector<std::string_view>>;
+  absl::StatusOr<std::vector<Reply>> PipelineViews(const CommandViews& cmds);
+  absl::StatusOr<std::vector<Reply>> PipelineLocked(Conn& c, const CommandViews& cmds);
   void Drop(Conn& c);
 
   RedisConfig config_;

@@ -5,7 +5,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/time/civil_time.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "catalogue/catalogue.h"
 #include "common/time_util.h"
@@ -41,9 +40,11 @@ const absl::TimeZone& Turkey() {
   return kTurkey;
 }
 
-std::string CubeSafe(std::string s) {
-  std::replace(s.begin(), s.end(), '|', '/');
-  return s;
+// Appends a cube dimension's value with its '|' (the field separator) replaced by '/'.
+void AppendCubeSafe(std::string& out, std::string_view s) {
+  const size_t at = out.size();
+  out.append(s);
+  std::replace(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(), '|', '/');
 }
 
 // The dimensions of a day-cube cell (ADR 0019); owner is empty for measures without one.
@@ -65,13 +66,16 @@ CubeKey KeyOf(const v1::Case& c, bool with_owner) {
 
 void Cube(Effects& e, absl::Time at, const CubeKey& k, const std::string& measure,
           int64_t delta = 1) {
-  e.increments.push_back(
-      {absl::StrCat(kCubePrefix, DayOf(at)),
-       absl::StrJoin({measure, CubeSafe(k.district), CubeSafe(k.neighbourhood), CubeSafe(k.category),
-                      CubeSafe(k.request_type), CubeSafe(k.channel), CubeSafe(k.age_group),
-                      CubeSafe(k.owner)},
-                     "|"),
-       delta});
+  std::string field;
+  field.reserve(measure.size() + k.district.size() + k.neighbourhood.size() + k.category.size() +
+                k.request_type.size() + k.channel.size() + k.age_group.size() + k.owner.size() + 8);
+  field.append(measure);
+  for (const std::string* d : {&k.district, &k.neighbourhood, &k.category, &k.request_type,
+                               &k.channel, &k.age_group, &k.owner}) {
+    field.push_back('|');
+    AppendCubeSafe(field, *d);
+  }
+  e.increments.push_back({absl::StrCat(kCubePrefix, DayOf(at)), std::move(field), delta});
 }
 
 absl::Time OccurredAt(const v1::Envelope& env) { return common::FromProto(env.occurred_at()); }
@@ -178,6 +182,7 @@ const std::vector<double>& ResolutionBuckets() {
 absl::StatusOr<Effects> AnalyticsService::EffectsOf(const v1::Envelope& env,
                                                     const geo::DistrictLocator* districts) {
   Effects e;
+  e.increments.reserve(24);
   Total(e, "events");
   switch (env.payload_case()) {
     case v1::Envelope::kContactReceived: {

@@ -1,6 +1,7 @@
 #include "analytics/redis_counts_store.h"
 
 #include <algorithm>
+#include <deque>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -11,100 +12,252 @@
 namespace teksin::analytics {
 namespace {
 
-const redis::Script& ApplyScript() {
-  // ARGV: ns, event_id, ttl, n, (hash, field, delta) * n, case_id, status, at_us
-  static const redis::Script kScript(R"lua(
-local ns = ARGV[1]
-if not redis.call('SET', ns .. ':seen:' .. ARGV[2], '1', 'NX', 'EX', ARGV[3]) then
-  return 0
+// Lua shared by the three scripts (ADR 0029).
+//
+// The seen windows: the ids applied are kept in one set per window of `win` seconds of the
+// applier's clock, `<ns>:seenw:<window start>`, which expires `ttl` seconds after its window
+// ends; `<ns>:seenw` lists the live windows scored by their expiry. An id is seen before if a
+// live window holds it, or, for one TTL after an upgrade from the per-event keys, if its
+// `<ns>:seen:<id>` key still exists.
+//
+// The figures: the deltas of a call are summed per (hash, field) in a Lua table and written with
+// one HMGET and one HSET per hash (a redis.call costs far more than the Lua arithmetic).
+//
+// Each case's status is a field of one of kCaseShards hashes, `<ns>:cs:<shard>`, valued
+// "<at_us> <status>", read with one HMGET per shard and written with one HSET per shard; a case
+// counted by an earlier version (its `<ns>:case:<id>` hash) is moved there when first met while
+// `<ns>:caselegacy` exists.
+constexpr char kSharedLua[] = R"lua(
+local function live_windows(ns, now)
+  local reg = ns .. ':seenw'
+  redis.call('ZREMRANGEBYSCORE', reg, '-inf', '(' .. now)
+  return redis.call('ZRANGE', reg, 0, -1)
 end
-local n = tonumber(ARGV[4])
-local i = 5
-for _ = 1, n do
-  local h = ns .. ':h:' .. ARGV[i]
-  if string.sub(ARGV[i], 1, 5) == 'cube:' then
-    redis.call('SADD', ns .. ':days', string.sub(ARGV[i], 6))
-  else
-    redis.call('SADD', ns .. ':hashes', ARGV[i])
+-- seen[i] is true when ids[i] was applied before.
+local function seen_before(ns, now, ids)
+  local seen = {}
+  if #ids == 0 then return seen end
+  for _, w in ipairs(live_windows(ns, now)) do
+    local key = ns .. ':seenw:' .. w
+    for j = 1, #ids, 500 do
+      local hits = redis.call('SMISMEMBER', key, unpack(ids, j, math.min(j + 499, #ids)))
+      for x, h in ipairs(hits) do
+        if h == 1 then seen[j + x - 1] = true end
+      end
+    end
   end
-  redis.call('HINCRBY', h, ARGV[i + 1], ARGV[i + 2])
+  if redis.call('EXISTS', ns .. ':seenlegacy') == 1 then
+    for i, id in ipairs(ids) do
+      if not seen[i] and redis.call('EXISTS', ns .. ':seen:' .. id) == 1 then seen[i] = true end
+    end
+  end
+  return seen
+end
+local function remember(ns, now, win, ttl, ids)
+  if #ids == 0 then return end
+  local start = now - now % win
+  local key = ns .. ':seenw:' .. start
+  for j = 1, #ids, 500 do redis.call('SADD', key, unpack(ids, j, math.min(j + 499, #ids))) end
+  local expires = start + win + ttl
+  redis.call('EXPIREAT', key, expires)
+  redis.call('ZADD', ns .. ':seenw', expires, start)
+end
+-- sums.d[h][f] is the summed delta of field f of hash h; sums.order lists the hashes.
+local function new_sums()
+  return {d = {}, order = {}}
+end
+local function add(sums, h, f, d)
+  local t = sums.d[h]
+  if not t then
+    t = {}
+    sums.d[h] = t
+    sums.order[#sums.order + 1] = h
+  end
+  t[f] = (t[f] or 0) + d
+end
+-- reg.days and reg.named: the registries of the hashes written (the cubes by day, the others).
+local function register(reg, h)
+  if string.sub(h, 1, 5) == 'cube:' then
+    reg.days[#reg.days + 1] = string.sub(h, 6)
+  else
+    reg.named[#reg.named + 1] = h
+  end
+end
+local function write_registry(ns, reg)
+  local days, named = reg.days, reg.named
+  for j = 1, #days, 500 do redis.call('SADD', ns .. ':days', unpack(days, j, math.min(j + 499, #days))) end
+  for j = 1, #named, 500 do redis.call('SADD', ns .. ':hashes', unpack(named, j, math.min(j + 499, #named))) end
+end
+-- Adds deltas to c fields of hash h: the fields are a[from .. from + c - 1], their deltas (integer
+-- strings) a[from + c .. from + 2c - 1]. One HMGET and one HSET per 500 fields.
+local function write_range(ns, h, a, from, c)
+  local key = ns .. ':h:' .. h
+  for j = 0, c - 1, 500 do
+    local n = math.min(500, c - j)
+    local f0, d0 = from + j, from + c + j
+    local cur = redis.call('HMGET', key, unpack(a, f0, f0 + n - 1))
+    local set = {}
+    for x = 1, n do
+      set[2 * x - 1] = a[f0 + x - 1]
+      if cur[x] then
+        set[2 * x] = string.format('%d', tonumber(cur[x]) + tonumber(a[d0 + x - 1]))
+      else
+        set[2 * x] = a[d0 + x - 1]
+      end
+    end
+    redis.call('HSET', key, unpack(set))
+  end
+end
+local function write_sums(ns, sums, reg)
+  for _, h in ipairs(sums.order) do
+    local a = {}
+    for f in pairs(sums.d[h]) do a[#a + 1] = f end
+    local c = #a
+    for x = 1, c do a[c + x] = string.format('%d', sums.d[h][a[x]]) end
+    write_range(ns, h, a, 1, c)
+    register(reg, h)
+  end
+end
+-- The status moves: a[off + 4j .. off + 4j + 3] = shard, case_id, status, at_us for j = 0 .. m-1,
+-- in event order. A case's status moves only forward in time; each move takes one from the old
+-- status and adds one to the new in sums' 'status' hash.
+local function move_statuses(ns, a, off, m, sums)
+  if m == 0 then return end
+  local last = off + 4 * (m - 1)
+  local known, shards, by_shard = {}, {}, {}
+  for j = off, last, 4 do
+    local id = a[j + 1]
+    if not known[id] then
+      known[id] = true
+      local list = by_shard[a[j]]
+      if not list then
+        list = {}
+        by_shard[a[j]] = list
+        shards[#shards + 1] = a[j]
+      end
+      list[#list + 1] = id
+    end
+  end
+  -- Each case's current time (a number), status, and time as stored (a string).
+  local t, s, v = {}, {}, {}
+  for _, shard in ipairs(shards) do
+    local ids = by_shard[shard]
+    for j = 1, #ids, 500 do
+      local vals = redis.call('HMGET', ns .. ':cs:' .. shard, unpack(ids, j, math.min(j + 499, #ids)))
+      for x = 1, #vals do
+        if vals[x] then
+          local id = ids[j + x - 1]
+          local at, st = string.match(vals[x], '^(%d+) (.*)$')
+          t[id], s[id], v[id] = tonumber(at), st, at
+        end
+      end
+    end
+  end
+  local dirty, moved = {}, {}
+  if redis.call('EXISTS', ns .. ':caselegacy') == 1 then
+    for j = off, last, 4 do
+      local id = a[j + 1]
+      if not t[id] and not moved[id] then
+        moved[id] = true
+        local old = redis.call('HMGET', ns .. ':case:' .. id, 's', 't')
+        if old[2] then
+          t[id], s[id], v[id] = tonumber(old[2]), old[1], old[2]
+          dirty[id] = a[j]
+        end
+        redis.call('DEL', ns .. ':case:' .. id)
+      end
+    end
+  end
+  for j = off, last, 4 do
+    local id, at = a[j + 1], tonumber(a[j + 3])
+    local cur = t[id]
+    if not cur or at >= cur then
+      if cur then add(sums, 'status', s[id], -1) end
+      add(sums, 'status', a[j + 2], 1)
+      t[id], s[id], v[id] = at, a[j + 2], a[j + 3]
+      dirty[id] = a[j]
+    end
+  end
+  local sets, order = {}, {}
+  for id, shard in pairs(dirty) do
+    local set = sets[shard]
+    if not set then
+      set = {}
+      sets[shard] = set
+      order[#order + 1] = shard
+    end
+    set[#set + 1] = id
+    set[#set + 1] = v[id] .. ' ' .. s[id]
+  end
+  for _, shard in ipairs(order) do
+    local set = sets[shard]
+    for j = 1, #set, 1000 do redis.call('HSET', ns .. ':cs:' .. shard, unpack(set, j, math.min(j + 999, #set))) end
+  end
+end
+)lua";
+
+const redis::Script& ApplyScript() {
+  // ARGV: ns, event_id, ttl, window, now, n, (hash, field, delta) * n, shard, case_id, status,
+  // at_us (case_id empty: no status).
+  static const redis::Script kScript(std::string(kSharedLua) + R"lua(
+local ns, now = ARGV[1], tonumber(ARGV[5])
+if seen_before(ns, now, {ARGV[2]})[1] then return 0 end
+local sums, reg = new_sums(), {days = {}, named = {}}
+local n = tonumber(ARGV[6])
+local i = 7
+for _ = 1, n do
+  add(sums, ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]))
   i = i + 3
 end
-local case_id = ARGV[i]
-if case_id ~= '' then
-  local status, at = ARGV[i + 1], tonumber(ARGV[i + 2])
-  local key = ns .. ':case:' .. case_id
-  local cur = redis.call('HMGET', key, 's', 't')
-  if not cur[2] or at >= tonumber(cur[2]) then
-    redis.call('SADD', ns .. ':hashes', 'status')
-    if cur[1] then redis.call('HINCRBY', ns .. ':h:status', cur[1], -1) end
-    redis.call('HINCRBY', ns .. ':h:status', status, 1)
-    redis.call('HSET', key, 's', status, 't', ARGV[i + 2])
-  end
-end
+if ARGV[i + 1] ~= '' then move_statuses(ns, ARGV, i, 1, sums) end
+write_sums(ns, sums, reg)
+write_registry(ns, reg)
+remember(ns, now, tonumber(ARGV[4]), tonumber(ARGV[3]), {ARGV[2]})
 return 1
 )lua");
   return kScript;
 }
 
 const redis::Script& ApplyBatchScript() {
-  // ARGV: ns, ttl, count, then per event: event_id, n, (hash, field, delta) * n, case_id, status,
-  // at_us. Returns one integer per event: 1 applied, 0 seen before (or earlier in the batch).
-  // Same effects as ApplyScript once per event: only the writes are merged — one HINCRBY per
-  // distinct (hash, field) with the sum of its deltas, one SADD per distinct registry member.
-  static const redis::Script kScript(R"lua(
-local ns, ttl, count = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local sums, hashes = {}, {}
-local function add(h, f, d)
-  local t = sums[h]
-  if not t then
-    t = {}
-    sums[h] = t
-    hashes[#hashes + 1] = h
-  end
-  t[f] = (t[f] or 0) + d
+  // ARGV: ns, ttl, window, now, count, then per event: event_id, n, (hash, field, delta) * n,
+  // shard, case_id, status, at_us. Returns one integer per event: 1 applied, 0 seen before.
+  // Same effects as ApplyScript once per event in order; only the writes are merged.
+  static const redis::Script kScript(std::string(kSharedLua) + R"lua(
+local ns, ttl, win, now, count = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]),
+  tonumber(ARGV[5])
+-- The ids first (each event's record is 6 + 3n arguments long), then which were seen before.
+local ids = {}
+local i = 6
+for e = 1, count do
+  ids[e] = ARGV[i]
+  i = i + 6 + 3 * tonumber(ARGV[i + 1])
 end
-local result = {}
-local i = 4
+local seen = seen_before(ns, now, ids)
+local sums, reg, updates, result, fresh = new_sums(), {days = {}, named = {}}, {}, {}, {}
+i = 6
 for e = 1, count do
   local n = tonumber(ARGV[i + 1])
-  local new = redis.call('SET', ns .. ':seen:' .. ARGV[i], '1', 'NX', 'EX', ttl)
   i = i + 2
-  if new then
+  if not seen[e] then
+    fresh[#fresh + 1] = ids[e]
     result[e] = 1
     for _ = 1, n do
-      add(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]))
+      add(sums, ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]))
       i = i + 3
     end
-    local case_id = ARGV[i]
-    if case_id ~= '' then
-      local status, at = ARGV[i + 1], tonumber(ARGV[i + 2])
-      local key = ns .. ':case:' .. case_id
-      local cur = redis.call('HMGET', key, 's', 't')
-      if not cur[2] or at >= tonumber(cur[2]) then
-        if cur[1] then add('status', cur[1], -1) end
-        add('status', status, 1)
-        redis.call('HSET', key, 's', status, 't', ARGV[i + 2])
-      end
+    if ARGV[i + 1] ~= '' then
+      for x = 0, 3 do updates[#updates + 1] = ARGV[i + x] end
     end
   else
     result[e] = 0
     i = i + 3 * n
   end
-  i = i + 3
+  i = i + 4
 end
-local days, named = {}, {}
-for _, h in ipairs(hashes) do
-  if string.sub(h, 1, 5) == 'cube:' then
-    days[#days + 1] = string.sub(h, 6)
-  else
-    named[#named + 1] = h
-  end
-  local key = ns .. ':h:' .. h
-  for f, d in pairs(sums[h]) do redis.call('HINCRBY', key, f, d) end
-end
-for j = 1, #days, 500 do redis.call('SADD', ns .. ':days', unpack(days, j, math.min(j + 499, #days))) end
-for j = 1, #named, 500 do redis.call('SADD', ns .. ':hashes', unpack(named, j, math.min(j + 499, #named))) end
+move_statuses(ns, updates, 1, #updates / 4, sums)
+write_sums(ns, sums, reg)
+write_registry(ns, reg)
+remember(ns, now, win, ttl, fresh)
 return result
 )lua");
   return kScript;
@@ -112,62 +265,48 @@ return result
 
 const redis::Script& ApplyNewBatchScript() {
   // The common case of ApplyBatch, every event new: the increments come summed already.
-  // ARGV: ns, ttl, k, event_id * k, m, (case_id, status, at_us) * m, d, day * d, h, hash * h,
-  // then (hash, field, delta) triples to the end. If any event id was seen before, the script
-  // takes back the seen keys it set, so that it leaves nothing written, and answers 0 (the caller
-  // then sends the batch with every event's increments to ApplyBatchScript); otherwise 1.
-  static const redis::Script kScript(R"lua(
-local ns, ttl, k = ARGV[1], ARGV[2], tonumber(ARGV[3])
-for i = 4, 3 + k do
-  if not redis.call('SET', ns .. ':seen:' .. ARGV[i], '1', 'NX', 'EX', ttl) then
-    -- Seen before: take back the keys this call set, so that it leaves nothing behind.
-    for j = 4, i - 1 do redis.call('DEL', ns .. ':seen:' .. ARGV[j]) end
-    return 0
-  end
-end
-local i = 4 + k
+  // ARGV: ns, ttl, window, now, k, event_id * k, m, (shard, case_id, status, at_us) * m, then
+  // per hash to the end: hash, c, field * c, delta * c. If any event id was seen before, the
+  // script writes nothing and answers 0 (the caller then sends the batch with every event's
+  // increments to ApplyBatchScript); otherwise 1.
+  static const redis::Script kScript(std::string(kSharedLua) + R"lua(
+local ns, ttl, win, now, k = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]),
+  tonumber(ARGV[5])
+local ids = {}
+for j = 1, k do ids[j] = ARGV[5 + j] end
+if next(seen_before(ns, now, ids)) then return 0 end
+local i = 6 + k
 local m = tonumber(ARGV[i])
-i = i + 1
-local status_delta, statuses = {}, {}
-local function add(s, d)
-  if not status_delta[s] then
-    status_delta[s] = 0
-    statuses[#statuses + 1] = s
-  end
-  status_delta[s] = status_delta[s] + d
+local sums, reg = new_sums(), {days = {}, named = {}}
+move_statuses(ns, ARGV, i + 1, m, sums)
+i = i + 1 + 4 * m
+while i <= #ARGV do
+  local c = tonumber(ARGV[i + 1])
+  write_range(ns, ARGV[i], ARGV, i + 2, c)
+  register(reg, ARGV[i])
+  i = i + 2 + 2 * c
 end
-for _ = 1, m do
-  local key = ns .. ':case:' .. ARGV[i]
-  local status, at = ARGV[i + 1], tonumber(ARGV[i + 2])
-  local cur = redis.call('HMGET', key, 's', 't')
-  if not cur[2] or at >= tonumber(cur[2]) then
-    if cur[1] then add(cur[1], -1) end
-    add(status, 1)
-    redis.call('HSET', key, 's', status, 't', ARGV[i + 2])
-  end
-  i = i + 3
-end
-if #statuses > 0 then
-  redis.call('SADD', ns .. ':hashes', 'status')
-  for _, s in ipairs(statuses) do redis.call('HINCRBY', ns .. ':h:status', s, status_delta[s]) end
-end
-local d = tonumber(ARGV[i])
-for j = i + 1, i + d, 500 do redis.call('SADD', ns .. ':days', unpack(ARGV, j, math.min(j + 499, i + d))) end
-i = i + d + 1
-local h = tonumber(ARGV[i])
-for j = i + 1, i + h, 500 do redis.call('SADD', ns .. ':hashes', unpack(ARGV, j, math.min(j + 499, i + h))) end
-i = i + h + 1
-while i + 2 <= #ARGV do
-  redis.call('HINCRBY', ns .. ':h:' .. ARGV[i], ARGV[i + 1], ARGV[i + 2])
-  i = i + 3
-end
+write_sums(ns, sums, reg)
+write_registry(ns, reg)
+remember(ns, now, win, ttl, ids)
 return 1
 )lua");
   return kScript;
 }
 
-// An event's increments (hash, field, delta) * n, then its status (case_id, status, at_us), as
-// both scripts read them.
+// The status hash a case's status lives in: FNV-1a of its id, fixed so every instance and
+// version agrees.
+std::string ShardOf(const std::string& case_id) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : case_id) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return std::to_string(h % RedisCountsStore::kCaseShards);
+}
+
+// An event's increments (hash, field, delta) * n, then its status (shard, case_id, status,
+// at_us), as the per-event scripts read them.
 void AppendEffects(const Effects& e, std::vector<std::string>& args) {
   for (const auto& i : e.increments) {
     args.push_back(i.hash);
@@ -175,23 +314,96 @@ void AppendEffects(const Effects& e, std::vector<std::string>& args) {
     args.push_back(std::to_string(i.delta));
   }
   if (e.status) {
+    args.push_back(ShardOf(e.status->case_id));
     args.push_back(e.status->case_id);
     args.push_back(e.status->status);
     args.push_back(std::to_string(e.status->at_us));
   } else {
-    args.insert(args.end(), {"", "", "0"});
+    args.insert(args.end(), {"", "", "", "0"});
   }
 }
 
 }  // namespace
 
 RedisCountsStore::RedisCountsStore(redis::RedisClient& redis, std::string ns,
-                                   int64_t seen_ttl_seconds)
-    : redis_(redis), ns_(std::move(ns)), seen_ttl_(seen_ttl_seconds) {}
+                                   int64_t seen_ttl_seconds, std::function<absl::Time()> now)
+    : redis_(redis),
+      ns_(std::move(ns)),
+      seen_ttl_(seen_ttl_seconds),
+      window_(std::max<int64_t>(1, seen_ttl_seconds / 2)),
+      now_(std::move(now)) {}
+
+std::string RedisCountsStore::Now() const { return std::to_string(absl::ToUnixSeconds(now_())); }
+
+absl::StatusOr<bool> RedisCountsStore::Prepare() {
+  // Marks the namespace's layout. If it already held figures of an earlier version, the
+  // per-event seen keys are checked too until the last of them expired, and the per-case status
+  // hashes are read (and moved) until MoveLegacyCases has moved them all.
+  static const redis::Script kScript(R"lua(
+local ns = ARGV[1]
+if redis.call('SET', ns .. ':layout', 'seen-windows,case-shards', 'NX') and redis.call('EXISTS', ns .. ':hashes') == 1 then
+  redis.call('SET', ns .. ':seenlegacy', '1', 'EX', ARGV[2])
+  redis.call('SET', ns .. ':caselegacy', '1')
+  return 1
+end
+return 0
+)lua");
+  auto r = redis_.Eval(kScript, {}, {ns_, std::to_string(seen_ttl_)});
+  if (!r.ok()) return r.status();
+  return r->integer == 1;
+}
+
+absl::StatusOr<int64_t> RedisCountsStore::MoveLegacyCases(const std::function<void(int64_t)>& progress) {
+  auto flag = redis_.Command({"EXISTS", ns_ + ":caselegacy"});
+  if (!flag.ok()) return flag.status();
+  if (flag->integer == 0) return 0;
+  // ARGV: ns, then (shard, case_id) pairs: each old hash's status goes to its shard unless the
+  // shard holds a newer one, and the old hash is deleted.
+  static const redis::Script kMove(R"lua(
+local ns = ARGV[1]
+for i = 2, #ARGV - 1, 2 do
+  local key = ns .. ':case:' .. ARGV[i + 1]
+  local old = redis.call('HMGET', key, 's', 't')
+  if old[2] then
+    local shard = ns .. ':cs:' .. ARGV[i]
+    local cur = redis.call('HGET', shard, ARGV[i + 1])
+    if not cur or tonumber(string.sub(cur, 1, string.find(cur, ' ', 1, true) - 1)) < tonumber(old[2]) then
+      redis.call('HSET', shard, ARGV[i + 1], old[2] .. ' ' .. old[1])
+    end
+  end
+  redis.call('DEL', key)
+end
+return 1
+)lua");
+  const std::string prefix = ns_ + ":case:";
+  std::string cursor = "0";
+  int64_t moved = 0;
+  do {
+    auto page = redis_.Command({"SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000"});
+    if (!page.ok()) return page.status();
+    if (page->elements.size() != 2) return absl::InternalError("unexpected SCAN reply");
+    cursor = page->elements[0].str;
+    std::vector<std::string> args{ns_};
+    for (const auto& k : page->elements[1].elements) {
+      std::string id = k.str.substr(prefix.size());
+      args.push_back(ShardOf(id));
+      args.push_back(std::move(id));
+    }
+    if (args.size() > 1) {
+      auto r = redis_.Eval(kMove, {}, args);
+      if (!r.ok()) return r.status();
+      moved += static_cast<int64_t>(args.size() / 2);
+      if (progress) progress(moved);
+    }
+  } while (cursor != "0");
+  auto done = redis_.Command({"DEL", ns_ + ":caselegacy"});
+  if (!done.ok()) return done.status();
+  return moved;
+}
 
 absl::StatusOr<bool> RedisCountsStore::Apply(const std::string& event_id, const Effects& e) {
-  std::vector<std::string> args{ns_, event_id, std::to_string(seen_ttl_),
-                                std::to_string(e.increments.size())};
+  std::vector<std::string> args{ns_,   event_id, std::to_string(seen_ttl_), std::to_string(window_),
+                                Now(), std::to_string(e.increments.size())};
   AppendEffects(e, args);
   auto r = redis_.Eval(ApplyScript(), {}, args);
   if (!r.ok()) return r.status();
@@ -213,9 +425,15 @@ absl::StatusOr<std::vector<bool>> RedisCountsStore::ApplyBatch(const std::vector
       }
     }
   }
-  // First try: every event new, the increments summed here (one HINCRBY per distinct field).
+  const std::string now = Now();  // both tries use the same window
+  // First try: every event new, the increments summed here (one field each in the script). The
+  // arguments point into the batch's strings; `owned` keeps the ones made here.
   {
-    std::vector<std::string> args{ns_, std::to_string(seen_ttl_), std::to_string(unique.size())};
+    std::deque<std::string> owned;
+    auto own = [&owned](std::string s) -> std::string_view { return owned.emplace_back(std::move(s)); };
+    const std::string ttl = std::to_string(seen_ttl_), window = std::to_string(window_);
+    std::vector<std::string_view> args{ns_, ttl, window, now, own(std::to_string(unique.size()))};
+    args.reserve(8 * unique.size());
     for (const EventEffects* e : unique) args.push_back(e->event_id);
     size_t m_at = args.size();
     args.emplace_back();
@@ -225,9 +443,10 @@ absl::StatusOr<std::vector<bool>> RedisCountsStore::ApplyBatch(const std::vector
     for (const EventEffects* e : unique) {
       if (e->effects.status) {
         const StatusUpdate& st = *e->effects.status;
+        args.push_back(own(ShardOf(st.case_id)));
         args.push_back(st.case_id);
         args.push_back(st.status);
-        args.push_back(std::to_string(st.at_us));
+        args.push_back(own(std::to_string(st.at_us)));
         ++m;
       }
       for (const auto& inc : e->effects.increments) {
@@ -236,24 +455,15 @@ absl::StatusOr<std::vector<bool>> RedisCountsStore::ApplyBatch(const std::vector
         it->second[inc.field] += inc.delta;
       }
     }
-    args[m_at] = std::to_string(m);
-    std::vector<std::string> days, named;
+    args[m_at] = own(std::to_string(m));
     for (std::string_view h : hashes) {
-      if (h.rfind(kCubePrefix, 0) == 0) days.emplace_back(h.substr(sizeof(kCubePrefix) - 1));
-      else named.emplace_back(h);
+      const auto& fields = sums[h];
+      args.push_back(h);
+      args.push_back(own(std::to_string(fields.size())));
+      for (const auto& [field, delta] : fields) args.push_back(field);
+      for (const auto& [field, delta] : fields) args.push_back(own(std::to_string(delta)));
     }
-    args.push_back(std::to_string(days.size()));
-    args.insert(args.end(), days.begin(), days.end());
-    args.push_back(std::to_string(named.size()));
-    args.insert(args.end(), named.begin(), named.end());
-    for (std::string_view h : hashes) {
-      for (const auto& [field, delta] : sums[h]) {
-        args.emplace_back(h);
-        args.emplace_back(field);
-        args.push_back(std::to_string(delta));
-      }
-    }
-    auto r = redis_.Eval(ApplyNewBatchScript(), {}, args);
+    auto r = redis_.EvalViews(ApplyNewBatchScript(), {}, args);
     if (!r.ok()) return r.status();
     if (r->integer == 1) {
       for (size_t i : index) out[i] = true;
@@ -262,9 +472,10 @@ absl::StatusOr<std::vector<bool>> RedisCountsStore::ApplyBatch(const std::vector
   }
   // Some event was applied before (a redelivery): every event's increments go to the script,
   // which counts only the new ones.
-  std::vector<std::string> args{ns_, std::to_string(seen_ttl_), std::to_string(unique.size())};
+  std::vector<std::string> args{ns_, std::to_string(seen_ttl_), std::to_string(window_), now,
+                                std::to_string(unique.size())};
   size_t size = args.size();
-  for (const EventEffects* b : unique) size += 5 + 3 * b->effects.increments.size();
+  for (const EventEffects* b : unique) size += 6 + 3 * b->effects.increments.size();
   args.reserve(size);
   for (const EventEffects* bp : unique) {
     const EventEffects& b = *bp;
