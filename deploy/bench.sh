@@ -8,12 +8,13 @@
 #   2. a ×10 surge;
 #   3. the limits: a null Kafka pipeline (bench_null_pipeline: same hops, same client settings)
 #      and a null HTTP/gRPC handler (bench_null_http) at the same rates;
-#   4. replay: analytics and the Open311 projection rebuilt from >= --replay-events events;
+#   4. replay: analytics and the Open311 projection rebuilt from >= --replay-events events, each
+#      alone and then both at once (from a second seed);
 #   5. the Open311 endpoint alone under wrk beside the null handler (deploy/bench-open311.sh).
 # Writes a Markdown report (machine, settings, figures, ratios) and the raw JSON to --out.
-# REPLAY_MAX_SECONDS bounds the replay's rebuild (default: 60 s + 1 s per 2,500 events, 460 s for
-# the default 1,000,000: the slower rebuilder, the Open311 projection, applied 2,700-6,000
-# events/s on the shared machine at the time of writing, analytics 9,000-15,000).
+# REPLAY_MAX_SECONDS bounds each of the replay's three rebuilds (default: 60 s + 1 s per 2,500
+# events, 460 s for the default 1,000,000; the slowest phase, both at once, took 124 s before
+# ADR 0029).
 #
 # Usage: deploy/bench.sh [--quick] [--rates "100 1000 5000"] [--seconds N] [--drain N]
 #                        [--surge-base R] [--surge-seconds N] [--replay-events N]
@@ -195,38 +196,56 @@ loadgen surge-null-pipeline "${null_pipe_args[@]}" --rate "${surge_base}" --dura
   --surge "${third}:$((2 * third)):10"
 
 # 4. Replay: seed whole case lives under a fresh prefix, then rebuild analytics and the Open311
-# projection from them (fresh groups, fresh Redis keys), both at once as after a Redis loss.
-if [[ "${skip_replay}" == 0 ]]; then
-  rp="benchreplay${stamp,,}"
-  rp="${rp//[^a-z0-9]/}"
-  info "seeding ${replay_events} events under ${rp}"
-  "${BUILD}/tools/teksin_loadgen" --mode seed-replay --brokers "${brokers}" --prefix "${rp}" \
+# projection from them (fresh groups, fresh Redis keys): each alone, one after the other, then
+# both at once (as after a Redis loss) from a second seed.
+seed_replay() {  # PREFIX OUTFILE: seeds, prints the number of events
+  "${BUILD}/tools/teksin_loadgen" --mode seed-replay --brokers "${brokers}" --prefix "$1" \
     --events "${replay_events}" --shared-dir "${SHARED_DIR}" --config-dir "${TEKSIN_ROOT}/deploy/config" \
-    >"${out}/replay-seed.json" 2>>"${out}/loadgen.log"
-  # Analytics reads every topic the seed writes: it is done when it handled them all.
-  seeded="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["events"])' \
-    "${out}/replay-seed.json" 2>/dev/null || true)"
+    >"$2" 2>>"${out}/loadgen.log"
+  python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["events"])' \
+    "$2" 2>/dev/null || true
+}
+rebuild() {  # LABEL PREFIX SEEDED WHICH...: starts the rebuilders named (analytics, channel_open311)
+  local label="$1" prefix="$2" seeded="$3" which specs=() started=() t0 port
+  shift 3
+  local common_env=(TEKSIN_KAFKA_BROKERS="${brokers}" TEKSIN_REDIS_URL="${redis_url}" TEKSIN_TOPIC_PREFIX="${prefix}"
+    TEKSIN_CONFIG_DIR="${TEKSIN_ROOT}/deploy/config" TEKSIN_SHARED_DIR="${SHARED_DIR}" TEKSIN_LOG_LEVEL=warn)
+  info "replay (${label}): rebuilding $* from ${seeded} events"
+  t0="$(date +%s.%N)"
+  for which in "$@"; do
+    port="$(free_port)"
+    case "${which}" in
+      analytics)
+        env "${common_env[@]}" ANALYTICS_HTTP_PORT="${port}" ANALYTICS_GRPC_PORT=0 \
+          ANALYTICS_NAMESPACE="${prefix}:an-${label}" ANALYTICS_GROUP_SUFFIX="${label}" \
+          "${BUILD}/services/analytics/analytics" >"${out}/replay-${label}-analytics.log" 2>&1 &
+        specs+=("analytics=http://127.0.0.1:${port}=teksin_analytics_events_handled_total=$!=${seeded}") ;;
+      channel_open311)
+        env "${common_env[@]}" OPEN311_HTTP_PORT="${port}" OPEN311_API_KEYS=bench \
+          TEKSIN_CITIZEN_KEY_SECRET="${TEKSIN_CITIZEN_KEY_SECRET}" \
+          "${BUILD}/services/channel_open311/channel_open311" >"${out}/replay-${label}-open311.log" 2>&1 &
+        specs+=("channel_open311=http://127.0.0.1:${port}=teksin_channel_open311_events_handled_total=$!") ;;
+    esac
+    pids+=($!)
+    started+=($!)
+  done
+  python3 "${TEKSIN_ROOT}/deploy/bench/replay_watch.py" --t0 "${t0}" --max-seconds "${replay_max}" \
+    --redis-pid "$(cat "${BENCH_STATE}/redis/run/redis.pid")" "${specs[@]}" \
+    >"${out}/replay-${label}.json" || warn "replay watch failed (${label})"
+  kill -TERM "${started[@]}" 2>/dev/null || true
+  for which in "${started[@]}"; do wait "${which}" 2>/dev/null || true; done
+}
+if [[ "${skip_replay}" == 0 ]]; then
   # shellcheck disable=SC1091
   source "${BENCH_STATE}/secrets.env"
-  an_port="$(free_port)"
-  o3_port="$(free_port)"
-  common_env=(TEKSIN_KAFKA_BROKERS="${brokers}" TEKSIN_REDIS_URL="${redis_url}" TEKSIN_TOPIC_PREFIX="${rp}"
-    TEKSIN_CONFIG_DIR="${TEKSIN_ROOT}/deploy/config" TEKSIN_SHARED_DIR="${SHARED_DIR}" TEKSIN_LOG_LEVEL=warn)
-  t0="$(date +%s.%N)"
-  env "${common_env[@]}" ANALYTICS_HTTP_PORT="${an_port}" ANALYTICS_GRPC_PORT=0 \
-    "${BUILD}/services/analytics/analytics" >"${out}/replay-analytics.log" 2>&1 &
-  pids+=($!)
-  replay_an=$!
-  env "${common_env[@]}" OPEN311_HTTP_PORT="${o3_port}" OPEN311_API_KEYS=bench \
-    TEKSIN_CITIZEN_KEY_SECRET="${TEKSIN_CITIZEN_KEY_SECRET}" \
-    "${BUILD}/services/channel_open311/channel_open311" >"${out}/replay-open311.log" 2>&1 &
-  pids+=($!)
-  replay_o3=$!
-  python3 "${TEKSIN_ROOT}/deploy/bench/replay_watch.py" --t0 "${t0}" --max-seconds "${replay_max}" \
-    "analytics=http://127.0.0.1:${an_port}=teksin_analytics_events_handled_total=${replay_an}=${seeded}" \
-    "channel_open311=http://127.0.0.1:${o3_port}=teksin_channel_open311_events_handled_total=${replay_o3}" \
-    >"${out}/replay.json" || warn "replay watch failed"
-  kill -TERM "${replay_an}" "${replay_o3}" 2>/dev/null || true
+  rp="benchreplay${stamp,,}"
+  rp="${rp//[^a-z0-9]/}"
+  info "seeding ${replay_events} events under ${rp}a and ${rp}b"
+  seeded_a="$(seed_replay "${rp}a" "${out}/replay-seed.json")"
+  seeded_b="$(seed_replay "${rp}b" "${out}/replay-seed-b.json")"
+  rebuild alone-analytics "${rp}a" "${seeded_a}" analytics
+  rebuild alone-open311 "${rp}a" "${seeded_a}" channel_open311
+  rebuild together "${rp}b" "${seeded_b}" analytics channel_open311
 fi
 
 # 5. Open311 alone under wrk beside the null handler.

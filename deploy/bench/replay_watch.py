@@ -3,7 +3,9 @@ how many events each handled and how fast. A service is done when its handled-ev
 not moved for 3 s and either its consumer lag is 0 or it handled the EXPECTED number of events
 (when given: the consumer's lag gauge can stay above 0 for a partition it was assigned after it
 had read it to the end, which left a finished rebuild marked incomplete).
-Usage: replay_watch.py --t0 EPOCH --max-seconds N NAME=URL=COUNTER_METRIC=PID[=EXPECTED] ..."""
+With --redis-pid, every service's entry also gets the Redis server's CPU seconds over the watch
+(its AOF rewrites included: the children it reaped).
+Usage: replay_watch.py --t0 EPOCH --max-seconds N [--redis-pid PID] NAME=URL=COUNTER_METRIC=PID[=EXPECTED] ..."""
 import argparse
 import json
 import os
@@ -29,12 +31,15 @@ def scrape(url, metric):
     return handled, lag
 
 
-def cpu(pid):
+def cpu(pid, children=False):
     try:
         with open(f"/proc/{pid}/stat") as f:
             stat = f.read()
         fields = stat[stat.rindex(")") + 2:].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
+        ticks = int(fields[11]) + int(fields[12])
+        if children:
+            ticks += int(fields[13]) + int(fields[14])
+        return ticks / TICKS
     except OSError:
         return None
 
@@ -43,8 +48,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--t0", type=float, required=True)
     ap.add_argument("--max-seconds", type=float, default=300)
+    ap.add_argument("--redis-pid")
     ap.add_argument("services", nargs="+")
     a = ap.parse_args()
+    redis0 = cpu(a.redis_pid, children=True) if a.redis_pid else None
     state = {}
     for spec in a.services:
         parts = spec.split("=")
@@ -71,6 +78,8 @@ def main():
                     lag == 0 or (s["expected"] is not None and handled >= s["expected"])):
                 s["done"] = True
         time.sleep(0.5)
+    redis1 = cpu(a.redis_pid, children=True) if a.redis_pid else None
+    redis_cpu = round(redis1 - redis0, 2) if redis0 is not None and redis1 is not None else None
     out = {}
     for name, s in state.items():
         end = s["last_change"] or time.time()
@@ -86,6 +95,7 @@ def main():
             "events_per_s_after_first": round(s["handled"] / (end - s["first"]), 1)
             if s["first"] and end > s["first"] else None,
             "cpu_s": s.get("cpu_s"),
+            "redis_cpu_s": redis_cpu,
         }
     print(json.dumps(out))
 
