@@ -198,17 +198,28 @@ std::string HistoryValue(const HistoryEntry& e) {
 
 std::vector<std::string> ViewBatchArgs(const std::string& prefix,
                                        const std::vector<const ViewWrite*>& writes, bool history) {
-  std::vector<std::string> args;
-  AppendViewBatchArgs(prefix, writes, history, args);
-  return args;
+  ViewBatch batch;
+  AppendViewBatchArgs(prefix, writes, history, batch);
+  return std::vector<std::string>(batch.args.begin(), batch.args.end());
+}
+
+std::string_view ViewBatch::Number(int64_t n) {
+  static const auto* const kSmall = [] {
+    auto* t = new std::vector<std::string>;
+    for (int i = 0; i < 64; ++i) t->push_back(std::to_string(i));
+    return t;
+  }();
+  if (n >= 0 && n < 64) return (*kSmall)[static_cast<size_t>(n)];
+  return Own(std::to_string(n));
 }
 
 void AppendViewBatchArgs(const std::string& prefix, const std::vector<const ViewWrite*>& writes,
-                         bool history, std::vector<std::string>& args) {
-  args.reserve(args.size() + 3 + writes.size() * 40);
-  args.push_back(prefix + ":o311:req:");
-  args.push_back(prefix + ":o311:idx");
-  args.push_back(prefix + ":o311:tok:");
+                         bool history, ViewBatch& out) {
+  std::vector<std::string_view>& args = out.args;
+  args.reserve(args.size() + 3 + writes.size() * 30);
+  args.push_back(out.Own(prefix + ":o311:req:"));
+  args.push_back(out.Own(prefix + ":o311:idx"));
+  args.push_back(out.Own(prefix + ":o311:tok:"));
   // The writes of each request in batch order; the requests in the order of their first write.
   absl::flat_hash_map<std::string_view, size_t> group_of;
   std::vector<std::vector<const ViewWrite*>> groups;
@@ -225,7 +236,7 @@ void AppendViewBatchArgs(const std::string& prefix, const std::vector<const View
   std::vector<std::pair<size_t, size_t>> blocks;  // per write in `newer`: its range in `kept`
   std::vector<std::string_view> later;            // fields a later write in `newer` sets
   for (const auto& group : groups) {
-    args.emplace_back(group.front()->request_id);
+    args.push_back(group.front()->request_id);
     // Fixed fields: the first writer of each wins (Redis keeps a value it already has).
     fixed.clear();
     for (const ViewWrite* w : group) {
@@ -238,14 +249,15 @@ void AppendViewBatchArgs(const std::string& prefix, const std::vector<const View
     // The key fields one by one; the others packed: their names, each as "<length>:<name>" in
     // byte order (the script compares them with the view's _fk), and their values likewise.
     std::sort(fixed.begin(), fixed.end());
-    std::string& names = args.emplace_back();
+    std::string names;
     size_t size = 0;
     for (const auto& [k, v] : fixed) size += k.size() + 4;
     names.reserve(size);
     for (const auto& [k, v] : fixed) {
       if (!IsKeyField(k)) AppendItem(k, names);
     }
-    std::string& values = args.emplace_back();
+    args.push_back(out.Own(std::move(names)));
+    std::string values;
     size = 0;
     for (const auto& [k, v] : fixed) size += v.size() + 6;
     values.reserve(size);
@@ -254,11 +266,12 @@ void AppendViewBatchArgs(const std::string& prefix, const std::vector<const View
       if (!IsKeyField(k)) AppendItem(v, values);
       else ++key_fields;
     }
-    args.push_back(std::to_string(key_fields));
+    args.push_back(out.Own(std::move(values)));
+    args.push_back(out.Number(static_cast<int64_t>(key_fields)));
     for (const auto& [k, v] : fixed) {
       if (!IsKeyField(k)) continue;
-      args.emplace_back(k);
-      args.emplace_back(v);
+      args.push_back(k);
+      args.push_back(v);
     }
     // Current fields: one by one, a write is applied when it is as new as the newest applied
     // before it, i.e. as every earlier write of the batch and the stored _updated_us; the script
@@ -283,23 +296,23 @@ void AppendViewBatchArgs(const std::string& prefix, const std::vector<const View
     for (size_t c = 0; c < newer.size(); ++c) {
       if (blocks[c].first != blocks[c].second || c + 1 == newer.size()) ++count;
     }
-    args.push_back(std::to_string(count));
+    args.push_back(out.Number(static_cast<int64_t>(count)));
     for (size_t c = 0; c < newer.size(); ++c) {
       const auto [from, to] = blocks[c];
       if (from == to && c + 1 != newer.size()) continue;
-      args.push_back(std::to_string(newer[c]->at_us));
-      args.push_back(std::to_string(to - from));
+      args.push_back(out.Number(newer[c]->at_us));
+      args.push_back(out.Number(static_cast<int64_t>(to - from)));
       for (size_t j = from; j < to; ++j) {
-        args.emplace_back(kept[j].first);
-        args.emplace_back(kept[j].second);
+        args.push_back(kept[j].first);
+        args.push_back(kept[j].second);
       }
     }
     // History: every write's entry (keyed by event id, so a repeated one overwrites itself).
-    args.push_back(history ? std::to_string(group.size()) : "0");
+    args.push_back(out.Number(history ? static_cast<int64_t>(group.size()) : 0));
     if (history) {
       for (const ViewWrite* w : group) {
-        args.push_back(absl::StrCat("_h:", w->entry.event_id));
-        args.push_back(HistoryValue(w->entry));
+        args.push_back(out.Own(absl::StrCat("_h:", w->entry.event_id)));
+        args.push_back(out.Own(HistoryValue(w->entry)));
       }
     }
   }
@@ -327,25 +340,12 @@ absl::Status RedisRequestStore::ApplyBatch(const std::vector<ViewWrite>& writes)
 }
 
 absl::Status RedisRequestStore::Write(const std::vector<const ViewWrite*>& writes, bool history) {
-  // One script call for the whole batch, its arguments built in place (no copy); when the server
-  // does not know the script (NOSCRIPT: restarted, SCRIPT FLUSH) the same call goes as EVAL, which
-  // loads it.
-  const redis::Script& script = ApplyBatchScript();
-  std::vector<std::vector<std::string>> call(1);
-  call[0] = {"EVALSHA", script.sha(), "0"};
-  AppendViewBatchArgs(prefix_, writes, history, call[0]);
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto replies = redis_.Pipeline(call);
-    if (!replies.ok()) return replies.status();
-    const redis::Reply& r = (*replies)[0];
-    if (r.type != redis::Reply::Type::kError) return absl::OkStatus();
-    if (attempt > 0 || r.str.rfind("NOSCRIPT", 0) != 0) {
-      return absl::UnavailableError(absl::StrCat("redis request view: ", r.str));
-    }
-    call[0][0] = "EVAL";
-    call[0][1] = script.source();
-  }
-  return absl::UnavailableError("redis request view: the script could not be loaded");
+  // One script call for the whole batch, its arguments pointing into the writes (no copies); the
+  // client loads the script when the server does not know it (NOSCRIPT: restarted, SCRIPT FLUSH)
+  // and calls it again.
+  ViewBatch batch;
+  AppendViewBatchArgs(prefix_, writes, history, batch);
+  return redis_.EvalViews(ApplyBatchScript(), {}, batch.args).status();
 }
 
 absl::StatusOr<std::vector<std::optional<RequestView>>> RedisRequestStore::GetMany(

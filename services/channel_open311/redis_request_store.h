@@ -1,5 +1,10 @@
 #pragma once
 
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "channel_open311/request_store.h"
 #include "redis/client.h"
 
@@ -15,9 +20,16 @@ namespace teksin::channel_open311 {
 // of them writes again; h, ("_h:<event id>", history value) * h.
 std::vector<std::string> ViewBatchArgs(const std::string& prefix,
                                        const std::vector<const ViewWrite*>& writes, bool history);
-// The same, appended to `args`.
+// The same arguments as views into the writes and into strings the batch owns (no copies of the
+// fields), appended to `out.args`.
+struct ViewBatch {
+  std::vector<std::string_view> args;
+  std::deque<std::string> owned;  // stable addresses
+  std::string_view Own(std::string s) { return owned.emplace_back(std::move(s)); }
+  std::string_view Number(int64_t n);
+};
 void AppendViewBatchArgs(const std::string& prefix, const std::vector<const ViewWrite*>& writes,
-                         bool history, std::vector<std::string>& args);
+                         bool history, ViewBatch& out);
 
 // One hash per request under "<prefix>:o311:req:<id>" holding the view, its fixed fields packed
 // and its history entries (ADR 0028; views written before keep their fixed fields one by one and
