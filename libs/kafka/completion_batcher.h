@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +43,10 @@ struct BatcherOptions {
   int max_attempts = 8;                         // a failing batch is tried this often, with
   std::chrono::milliseconds first_backoff{50};  // backoff doubling up to 1 s, before its
                                                 // completions fail
+  // Threads doing batches. With more than one, a batch may be done before an earlier one: only
+  // for work whose batches commute (each atomic and idempotent, order-free like analytics'
+  // counts), so that one thread builds a batch while Redis runs the previous one.
+  int workers = 1;
 };
 
 template <typename T>
@@ -54,7 +59,8 @@ class CompletionBatcher {
   CompletionBatcher(std::string name, BatcherOptions options, Work work)
       : name_(std::move(name)), options_(options), work_(std::move(work)) {
     if (options_.max_items == 0) options_.max_items = 1;
-    thread_ = std::thread([this] { Loop(); });
+    if (options_.workers < 1) options_.workers = 1;
+    for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { Loop(); });
   }
   ~CompletionBatcher() { Stop(); }
   CompletionBatcher(const CompletionBatcher&) = delete;
@@ -93,7 +99,9 @@ class CompletionBatcher {
       stop_ = true;
     }
     cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
     finished_cv_.notify_all();
   }
 
@@ -122,6 +130,8 @@ class CompletionBatcher {
         continue;
       }
       const size_t n = std::min(queue_.size(), options_.max_items);
+      const uint64_t first = taken_;
+      taken_ += n;
       std::vector<T> items;
       Completions done;
       items.reserve(n);
@@ -136,7 +146,13 @@ class CompletionBatcher {
       lock.unlock();
       DoOne(items, done);
       lock.lock();
-      finished_ += n;
+      // finished_ counts the items done without a gap: a later batch done first waits in
+      // done_ahead_ until the ones before it are done too.
+      done_ahead_.emplace(first, first + n);
+      while (!done_ahead_.empty() && done_ahead_.begin()->first == finished_) {
+        finished_ = done_ahead_.begin()->second;
+        done_ahead_.erase(done_ahead_.begin());
+      }
       finished_cv_.notify_all();
     }
   }
@@ -174,10 +190,11 @@ class CompletionBatcher {
   std::condition_variable cv_, finished_cv_;
   std::deque<std::pair<T, std::shared_ptr<AckBatch>>> queue_;
   std::chrono::steady_clock::time_point first_at_;  // when the oldest queued item arrived
-  uint64_t queued_ = 0, finished_ = 0;              // items since start (for Flush)
+  uint64_t queued_ = 0, taken_ = 0, finished_ = 0;  // items since start (for Flush)
+  std::map<uint64_t, uint64_t> done_ahead_;          // [first, end) of batches done early
   bool flush_ = false, stop_ = false;
   std::atomic<int64_t> batches_{0}, items_{0}, failed_attempts_{0};
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 // Exports a batcher's counts (anything with batches() and batched_events(), such as the services'

@@ -4,7 +4,10 @@
 // only waited for (generously), never timed.
 #include "kafka/completion_batcher.h"
 
+#include <atomic>
+#include <future>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -156,6 +159,50 @@ TEST(CompletionBatcherTest, StopDoesWhatIsQueuedAndRefusesWhatComesAfter) {
   b.Add(2, late);
   EXPECT_TRUE(late->Done());
   EXPECT_EQ(late->Error(), "intake is shutting down");
+}
+
+TEST(CompletionBatcherTest, TwoWorkersDoBatchesSideBySideAndFlushWaitsForTheEarliest) {
+  // Batches of at most 2, a lone item taken after 1 ms: how the items fall into batches depends
+  // on timing, but the batch holding item 1 is held until the test releases it.
+  BatcherOptions o = Options(2, std::chrono::milliseconds(1));
+  o.workers = 2;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::mutex mu;
+  std::vector<int> done_items;
+  CompletionBatcher<int> b("test", o, [&](auto& items, const auto&) {
+    if (items.front() == 1) released.wait();
+    std::lock_guard<std::mutex> lock(mu);
+    done_items.insert(done_items.end(), items.begin(), items.end());
+    return absl::OkStatus();
+  });
+  std::vector<std::shared_ptr<AckBatch>> done;
+  auto add = [&](int i) {
+    done.push_back(Pending());
+    b.Add(i, done.back());
+  };
+  for (int i = 1; i <= 4; ++i) add(i);
+  // A flush of the four items queued so far must wait for item 1, even once more items than that
+  // are done by the other worker (items 3 to 6, done while item 1 is held).
+  std::atomic<bool> flushed{false};
+  std::thread flusher([&] {
+    b.Flush();
+    flushed = true;
+  });
+  add(5);
+  add(6);
+  for (int i = 2; i < 6; ++i) ASSERT_TRUE(Finished(done[i])) << i;
+  EXPECT_FALSE(done[0]->Done());
+  EXPECT_FALSE(flushed.load());
+  release.set_value();
+  flusher.join();
+  EXPECT_TRUE(flushed.load());
+  for (const auto& d : done) {
+    ASSERT_TRUE(Finished(d));
+    EXPECT_EQ(d->Error(), "");
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(done_items.size(), 6u);
 }
 
 }  // namespace

@@ -114,12 +114,12 @@ TEST(AnalyticsBatchingTest, EventsAreCompletedOnlyOnceTheirBatchIsAppliedAndFigu
   AnalyticsService sync(sync_store), batched(batch_store);
   for (const auto& e : events) ASSERT_OK(sync.Handle(Consumed("any-topic", e)));
 
-  BatchOptions options;
-  options.max_items = events.size() + 1;    // never full: only Stop applies it
-  options.max_delay = std::chrono::hours(1);  // and never by time within this test
-  batched.StartBatching(options);
   std::vector<v1::Envelope> with_repeats = events;
   with_repeats.push_back(events[2]);
+  BatchOptions options;
+  options.max_items = with_repeats.size() + 1;  // never full: only Stop applies it
+  options.max_delay = std::chrono::hours(1);    // and never by time within this test
+  batched.StartBatching(options);
   auto done = HandleDeferred(batched, with_repeats);
   ASSERT_EQ(done.size(), with_repeats.size());
   for (auto& d : done) EXPECT_FALSE(d->Done());
