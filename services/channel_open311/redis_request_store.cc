@@ -4,7 +4,6 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -181,7 +180,8 @@ std::vector<std::string_view> ParseItems(std::string_view s) {
   while (p < s.size()) {
     size_t colon = s.find(':', p);
     size_t len = 0;
-    if (colon == std::string_view::npos || !absl::SimpleAtoi(absl::string_view(s.data() + p, colon - p), &len) ||
+    if (colon == std::string_view::npos ||
+        !absl::SimpleAtoi(absl::string_view(s.data() + p, colon - p), &len) ||
         len > s.size() - colon - 1) {
       break;
     }
