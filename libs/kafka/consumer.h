@@ -98,6 +98,7 @@ class KafkaEventConsumer : public events::EventConsumer {
   metrics::Family<metrics::Histogram>* handle_latency_ = nullptr;
   metrics::Family<metrics::Counter>* rebalances_ = nullptr;
   metrics::Family<metrics::Gauge>* in_flight_gauge_ = nullptr;
+  metrics::Gauge* in_flight_now_ = nullptr;  // in_flight_gauge_'s one child
   metrics::Family<metrics::Counter>* rewinds_ = nullptr;
 };
 
