@@ -7,7 +7,7 @@
 #include "analytics/redis_counts_store.h"
 #include "gtest/gtest.h"
 #include "redis/client.h"
-#include "support/suite_harness.h"
+#include "support/redis_fixture.h"
 
 namespace teksin::testing {
 namespace {
@@ -20,15 +20,10 @@ analytics::Effects Counted(const std::string& case_id = "", const std::string& s
   return e;
 }
 
-class AnalyticsLayout : public ::testing::Test {
+class AnalyticsLayout : public RedisFixture<> {
  protected:
-  void SetUp() override {
-    auto client = ConnectRedis(LoadInfra(), &registry_);
-    ASSERT_TRUE(client.ok()) << client.status();
-    redis_ = std::move(*client);
-  }
   redis::Reply Cmd(const std::vector<std::string>& args) {
-    auto r = redis_->Command(args);
+    auto r = client_->Command(args);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : redis::Reply{};
   }
@@ -40,9 +35,6 @@ class AnalyticsLayout : public ::testing::Test {
     auto v = h->second.find(field);
     return v == h->second.end() ? 0 : v->second;
   }
-
-  metrics::Registry registry_;
-  std::unique_ptr<redis::RedisClient> redis_;
 };
 
 TEST_F(AnalyticsLayout, IdsAreRememberedForTheTtlAndThenForgotten) {
@@ -50,7 +42,7 @@ TEST_F(AnalyticsLayout, IdsAreRememberedForTheTtlAndThenForgotten) {
   // The clock starts at the real time (Redis expires the window sets by its own clock) and moves
   // forward only.
   absl::Time now = absl::Now();
-  analytics::RedisCountsStore store(*redis_, ns, 3600, [&now] { return now; });
+  analytics::RedisCountsStore store(*client_, ns, 3600, [&now] { return now; });
   auto prepared = store.Prepare();
   ASSERT_TRUE(prepared.ok()) << prepared.status();
   EXPECT_FALSE(*prepared);  // a fresh namespace: nothing to upgrade
@@ -92,7 +84,7 @@ TEST_F(AnalyticsLayout, AnEarlierLayoutIsUpgradedWithoutDoubleCounts) {
   Cmd({"HSET", ns + ":case:c-2", "s", "REGISTERED", "t", std::to_string(t0)});
   Cmd({"HSET", ns + ":case:c-3", "s", "ROUTED", "t", std::to_string(t0 + 5)});
 
-  analytics::RedisCountsStore store(*redis_, ns, 3600);
+  analytics::RedisCountsStore store(*client_, ns, 3600);
   auto prepared = store.Prepare();
   ASSERT_TRUE(prepared.ok()) << prepared.status();
   EXPECT_TRUE(*prepared);

@@ -9,18 +9,17 @@
 #include "channel_callcenter/redis_case_index.h"
 #include "gtest/gtest.h"
 #include "redis/client.h"
+#include "support/redis_fixture.h"
 #include "support/suite_harness.h"
 
 namespace teksin::channel_callcenter {
 namespace {
 
-class ContactGuardsRedisTest : public ::testing::Test {
+class ContactGuardsRedisTest : public testing::RedisFixture<> {
  protected:
   void SetUp() override {
-    infra_ = testing::LoadInfra();
-    auto c = testing::ConnectRedis(infra_, &registry_);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
+    RedisFixture::SetUp();
+    if (HasFatalFailure()) return;
     prefix_ = testing::UniquePrefix("ccguard") + ":cc";
     limiter_ = std::make_unique<channel::RedisRateLimiter>(*client_, prefix_);
     idempotency_ = std::make_unique<channel::RedisIdempotencyStore>(*client_, prefix_);
@@ -34,9 +33,6 @@ class ContactGuardsRedisTest : public ::testing::Test {
     auto at = text.find(name);
     return at == std::string::npos ? 0 : std::stoi(text.substr(at + name.size()));
   }
-  testing::Infra infra_;
-  metrics::Registry registry_;
-  std::unique_ptr<redis::RedisClient> client_;
   std::string prefix_;
   std::unique_ptr<channel::RedisRateLimiter> limiter_;
   std::unique_ptr<channel::RedisIdempotencyStore> idempotency_;

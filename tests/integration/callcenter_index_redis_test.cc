@@ -20,6 +20,7 @@
 #include "channel_callcenter/redis_case_index.h"
 #include "gtest/gtest.h"
 #include "redis/client.h"
+#include "support/redis_fixture.h"
 #include "support/suite_harness.h"
 
 namespace teksin::channel_callcenter {
@@ -28,13 +29,11 @@ namespace {
 using bench_callcenter::GenerateCaseUpdates;
 using bench_callcenter::LegacyApply;
 
-class CaseIndexRedisTest : public ::testing::Test {
+class CaseIndexRedisTest : public testing::RedisFixture<> {
  protected:
   void SetUp() override {
-    infra_ = testing::LoadInfra();
-    auto c = testing::ConnectRedis(infra_, &registry_);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
+    RedisFixture::SetUp();
+    if (HasFatalFailure()) return;
   }
 
   // Every key under "<prefix>:cc:" with its content, the prefix cut off; the new script's
@@ -120,9 +119,6 @@ class CaseIndexRedisTest : public ::testing::Test {
     }
   }
 
-  testing::Infra infra_;
-  metrics::Registry registry_;
-  std::unique_ptr<redis::RedisClient> client_;
 };
 
 TEST_F(CaseIndexRedisTest, BatchesEndWhereTheMergeRulesAndTheOldScriptEnd) {

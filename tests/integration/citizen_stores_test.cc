@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "notifier/notification_log.h"
 #include "redis/client.h"
+#include "support/redis_fixture.h"
 #include "support/suite_harness.h"
 #include "vault/contact_vault.h"
 
@@ -15,19 +16,14 @@ namespace {
 constexpr char kKey[] = "1f1e1d1c1b1a19181716151413121110f0e0d0c0b0a090807060504030201000";
 constexpr char kOtherKey[] = "2f1e1d1c1b1a19181716151413121110f0e0d0c0b0a090807060504030201000";
 
-class CitizenStoresTest : public ::testing::Test {
+class CitizenStoresTest : public RedisFixture<> {
  protected:
   void SetUp() override {
-    infra_ = LoadInfra();
-    auto c = ConnectRedis(infra_, &registry_);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
+    RedisFixture::SetUp();
+    if (HasFatalFailure()) return;
     prefix_ = UniquePrefix("citizen");
   }
   vault::ContactCipher Cipher(const char* key = kKey) { return *vault::ContactCipher::FromKeyText(key); }
-  Infra infra_;
-  metrics::Registry registry_;
-  std::unique_ptr<redis::RedisClient> client_;
   std::string prefix_;
 };
 

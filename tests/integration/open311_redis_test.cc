@@ -13,18 +13,17 @@
 #include "channel_open311/redis_request_store.h"
 #include "gtest/gtest.h"
 #include "redis/client.h"
+#include "support/redis_fixture.h"
 #include "support/suite_harness.h"
 
 namespace teksin::channel_open311 {
 namespace {
 
-class Open311RedisTest : public ::testing::TestWithParam<bool> {
+class Open311RedisTest : public testing::RedisFixture<::testing::TestWithParam<bool>> {
  protected:
   void SetUp() override {
-    infra_ = testing::LoadInfra();
-    auto c = testing::ConnectRedis(infra_, &registry_);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
+    RedisFixture::SetUp();
+    if (HasFatalFailure()) return;
     prefix_ = testing::UniquePrefix("o311");
     limiter_ = std::make_unique<channel::RedisRateLimiter>(*client_, prefix_);
     idempotency_ = std::make_unique<channel::RedisIdempotencyStore>(*client_, prefix_);
@@ -52,9 +51,6 @@ class Open311RedisTest : public ::testing::TestWithParam<bool> {
     r.now = absl::FromUnixSeconds(1780000000);
     return r;
   }
-  testing::Infra infra_;
-  metrics::Registry registry_;
-  std::unique_ptr<redis::RedisClient> client_;
   std::string prefix_;
   std::unique_ptr<channel::RedisRateLimiter> limiter_;
   std::unique_ptr<channel::RedisIdempotencyStore> idempotency_;
@@ -299,13 +295,11 @@ return 1
 // applying them one by one.
 // With the parameter set, the first 200 writes are made by ADR 0024's script, one by one, before
 // the batches start: its views are continued in their layout.
-class Open311BatchEquivalenceTest : public ::testing::TestWithParam<bool> {
+class Open311BatchEquivalenceTest : public testing::RedisFixture<::testing::TestWithParam<bool>> {
  protected:
   void SetUp() override {
-    infra_ = testing::LoadInfra();
-    auto c = testing::ConnectRedis(infra_, &registry_);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
+    RedisFixture::SetUp();
+    if (HasFatalFailure()) return;
     batched_prefix_ = testing::UniquePrefix("o311b");
     single_prefix_ = testing::UniquePrefix("o311s");
   }
@@ -354,9 +348,6 @@ class Open311BatchEquivalenceTest : public ::testing::TestWithParam<bool> {
     h["(packed)"] = "";
     return h;
   }
-  testing::Infra infra_;
-  metrics::Registry registry_;
-  std::unique_ptr<redis::RedisClient> client_;
   std::string batched_prefix_, single_prefix_;
 };
 

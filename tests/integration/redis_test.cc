@@ -7,23 +7,19 @@
 #include "department_worker/redis_task_store.h"
 #include "gtest/gtest.h"
 #include "redis/client.h"
+#include "support/redis_fixture.h"
 #include "support/suite_harness.h"
 
 namespace teksin::testing {
 namespace {
 
-class RedisTest : public ::testing::Test {
+class RedisTest : public RedisFixture<> {
  protected:
   void SetUp() override {
-    infra_ = LoadInfra();
-    auto c = ConnectRedis(infra_, &registry_);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
+    RedisFixture::SetUp();
+    if (HasFatalFailure()) return;
     prefix_ = UniquePrefix("redis");
   }
-  Infra infra_;
-  metrics::Registry registry_;
-  std::unique_ptr<redis::RedisClient> client_;
   std::string prefix_;
 };
 

@@ -6,23 +6,19 @@
 #include "gtest/gtest.h"
 #include "redis/client.h"
 #include "routing/redis_case_state.h"
+#include "support/redis_fixture.h"
 #include "support/suite_harness.h"
 
 namespace teksin::testing {
 namespace {
 
-class RoutingWorkerStoresTest : public ::testing::Test {
+class RoutingWorkerStoresTest : public RedisFixture<> {
  protected:
   void SetUp() override {
-    infra_ = LoadInfra();
-    auto c = ConnectRedis(infra_, &registry_);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
+    RedisFixture::SetUp();
+    if (HasFatalFailure()) return;
     prefix_ = UniquePrefix("rwstores");
   }
-  Infra infra_;
-  metrics::Registry registry_;
-  std::unique_ptr<redis::RedisClient> client_;
   std::string prefix_;
 };
 
