@@ -19,8 +19,8 @@ class RedisCountsStore : public CountsStore {
   static constexpr uint32_t kCaseShards = 16;
 
   // namespace_: e.g. "teksin:an"; a replay into a fresh namespace rebuilds the figures.
-  // An event id is remembered for at least `seen_ttl_seconds` (at most twice that), in windows of
-  // half of it by `now`'s clock.
+  // An event id is remembered for at least `seen_ttl_seconds` (at most one and a half times
+  // that), in windows of half of it by `now`'s clock.
   RedisCountsStore(redis::RedisClient& redis, std::string namespace_, int64_t seen_ttl_seconds,
                    std::function<absl::Time()> now = absl::Now);
 
