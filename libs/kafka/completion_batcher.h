@@ -202,8 +202,9 @@ class CompletionBatcher {
 // <prefix>_batched_events_total, brought up to date at every scrape. `batcher` must outlive the
 // registry's scrapes.
 template <typename Batcher>
-void ExportBatchCounts(metrics::Registry& registry, const Batcher& batcher, const std::string& prefix,
-                       const std::string& batches_help, const std::string& events_help) {
+void ExportBatchCounts(metrics::Registry& registry, const Batcher& batcher,
+                       const std::string& prefix, const std::string& batches_help,
+                       const std::string& events_help) {
   auto& batches = registry.AddCounter(prefix + "_batches_total", batches_help);
   auto& events = registry.AddCounter(prefix + "_batched_events_total", events_help);
   auto mu = std::make_shared<std::mutex>();

@@ -91,7 +91,8 @@ absl::StatusOr<std::unique_ptr<KafkaEventConsumer>> KafkaEventConsumer::Create(
   c->in_flight_gauge_ = &registry.AddGauge(
       p + "consumer_in_flight",
       "Handled events waiting for the acknowledgement of what they published", names({}));
-  c->in_flight_now_ = &c->in_flight_gauge_->With(c->L({}));  // set after every event: looked up once
+  // Set after every event: its one child is looked up once.
+  c->in_flight_now_ = &c->in_flight_gauge_->With(c->L({}));
   c->rewinds_ = &registry.AddCounter(
       p + "consumer_rewinds_total",
       "Partitions sought back because a record a handler published was not acknowledged",
@@ -397,7 +398,9 @@ absl::Status KafkaEventConsumer::Run(events::EventHandler& handler) {
       handled_->With(L({ev.topic, "dlq"})).Inc();
     } else {
       auto it = handled_ok.find(ev.topic);
-      if (it == handled_ok.end()) it = handled_ok.emplace(ev.topic, &handled_->With(L({ev.topic, "ok"}))).first;
+      if (it == handled_ok.end()) {
+        it = handled_ok.emplace(ev.topic, &handled_->With(L({ev.topic, "ok"}))).first;
+      }
       it->second->Inc();
     }
     // A poison event's dead letter was acknowledged already: it has no acks to wait for, but its

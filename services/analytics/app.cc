@@ -168,17 +168,21 @@ int Run() {
   if (!redis.ok()) return rt.Fail("redis", redis.status());
   RedisCountsStore store(**redis, ns, seen_ttl);
   auto legacy = store.Prepare();
-  if (!legacy.ok()) return rt.Fail("cannot prepare the analytics namespace in redis", legacy.status());
+  if (!legacy.ok()) {
+    return rt.Fail("cannot prepare the analytics namespace in redis", legacy.status());
+  }
   if (*legacy) {
-    common::LogInfo("namespace counted by an earlier version: its seen keys are checked too for one "
-                    "seen TTL, its case statuses move to the status shards",
+    common::LogInfo("namespace counted by an earlier version: its seen keys are checked too "
+                    "for one seen TTL, its case statuses move to the status shards",
                     {{"namespace", ns}});
   }
   // Before consuming (a case met meanwhile by another instance is moved by the script itself).
   auto moved = store.MoveLegacyCases([](int64_t n) {
     if (n % 100000 < 1000) common::LogInfo("moving case statuses", {{"moved", std::to_string(n)}});
   });
-  if (!moved.ok()) return rt.Fail("cannot move the earlier version's case statuses", moved.status());
+  if (!moved.ok()) {
+    return rt.Fail("cannot move the earlier version's case statuses", moved.status());
+  }
   if (*moved > 0) common::LogInfo("case statuses moved", {{"moved", std::to_string(*moved)}});
   AnalyticsService service(store, &*districts);
   FiguresQuery figures(store, *population, rising);

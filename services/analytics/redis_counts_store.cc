@@ -353,7 +353,8 @@ return 0
   return r->integer == 1;
 }
 
-absl::StatusOr<int64_t> RedisCountsStore::MoveLegacyCases(const std::function<void(int64_t)>& progress) {
+absl::StatusOr<int64_t> RedisCountsStore::MoveLegacyCases(
+    const std::function<void(int64_t)>& progress) {
   auto flag = redis_.Command({"EXISTS", ns_ + ":caselegacy"});
   if (!flag.ok()) return flag.status();
   if (flag->integer == 0) return 0;
@@ -430,7 +431,9 @@ absl::StatusOr<std::vector<bool>> RedisCountsStore::ApplyBatch(const std::vector
   // arguments point into the batch's strings; `owned` keeps the ones made here.
   {
     std::deque<std::string> owned;
-    auto own = [&owned](std::string s) -> std::string_view { return owned.emplace_back(std::move(s)); };
+    auto own = [&owned](std::string s) -> std::string_view {
+      return owned.emplace_back(std::move(s));
+    };
     const std::string ttl = std::to_string(seen_ttl_), window = std::to_string(window_);
     std::vector<std::string_view> args{ns_, ttl, window, now, own(std::to_string(unique.size()))};
     args.reserve(8 * unique.size());

@@ -32,8 +32,9 @@ class RedisCountsStore : public CountsStore {
   absl::StatusOr<int64_t> MoveLegacyCases(const std::function<void(int64_t)>& progress = {});
 
   absl::StatusOr<bool> Apply(const std::string& event_id, const Effects& effects) override;
-  // One Lua call for the whole batch: the ids checked and remembered per window, the increments of the new events
-  // summed per (hash, field), the status updates per event in order (ADR 0023).
+  // One Lua call for the whole batch: the ids checked and remembered per window, the increments
+  // of the new events summed per (hash, field), the status moves in event order, read and written
+  // once per status shard (ADR 0023, 0029).
   absl::StatusOr<std::vector<bool>> ApplyBatch(const std::vector<EventEffects>& batch) override;
   absl::StatusOr<Figures> Read() override;
   absl::StatusOr<std::vector<std::string>> Days() override;
