@@ -10,7 +10,9 @@
 #      and a null HTTP/gRPC handler (bench_null_http) at the same rates;
 #   4. replay: analytics and the Open311 projection rebuilt from >= --replay-events events, each
 #      alone and then both at once (from a second seed);
-#   5. the Open311 endpoint alone under wrk beside the null handler (deploy/bench-open311.sh).
+#   5. the Open311 endpoint alone under wrk beside the null handler (deploy/bench-open311.sh);
+#   6. the null shape at the same rates: the suite's Kafka shape (its processes, consumer groups
+#      and records per case) with no work, the suite's services stopped (deploy/bench/null-shape.sh).
 # Writes a Markdown report (machine, settings, figures, ratios) and the raw JSON to --out.
 # REPLAY_MAX_SECONDS bounds each of the replay's three rebuilds (default: 60 s + 1 s per 2,500
 # events, 460 s for the default 1,000,000; the slowest phase, both at once, took 124 s before
@@ -18,7 +20,8 @@
 #
 # Usage: deploy/bench.sh [--quick] [--rates "100 1000 5000"] [--seconds N] [--drain N]
 #                        [--surge-base R] [--surge-seconds N] [--replay-events N]
-#                        [--skip-replay] [--skip-wrk] [--warmup N] [--note TEXT] [--out DIR]
+#                        [--skip-replay] [--skip-wrk] [--skip-null-shape] [--warmup N]
+#                        [--note TEXT] [--out DIR]
 #   --quick: 10 s steps, rates 100 1000, 200,000 replay events, wrk 5 s (a smoke run).
 # Everything it starts is stopped on exit (trap). Every step is bounded in time.
 set -euo pipefail
@@ -35,6 +38,7 @@ warmup_seconds=30
 replay_events=1000000
 skip_replay=0
 skip_wrk=0
+skip_null_shape=0
 wrk_seconds=10
 note=""
 out=""
@@ -50,6 +54,7 @@ while (($#)); do
     --replay-events) replay_events="$2"; shift ;;
     --skip-replay) skip_replay=1 ;;
     --skip-wrk) skip_wrk=1 ;;
+    --skip-null-shape) skip_null_shape=1 ;;
     --note) note="$2"; shift ;;
     --out) out="$2"; shift ;;
     *) die "unknown argument '$1' (see the header of ${BASH_SOURCE[0]})" ;;
@@ -149,6 +154,7 @@ procs() {  # "name pid" of everything the suite step measures
   echo "null-pipeline-a ${null_a}"
   echo "null-pipeline-b ${null_b}"
   echo "null-handler ${null_h}"
+  [[ ! -f "${out}/null-shape.pids" ]] || cat "${out}/null-shape.pids"
 }
 snapshot() {  # snapshot LABEL: CPU seconds and memory of every process, as one JSON line
   procs | python3 "${TEKSIN_ROOT}/deploy/bench/procstat.py" "$1" >>"${out}/procstat.jsonl"
@@ -254,6 +260,32 @@ if [[ "${skip_wrk}" == 0 ]]; then
   env TEKSIN_STATE_DIR="${BENCH_STATE}" TEKSIN_BUILD_DIR="${BUILD}" \
     bash "${TEKSIN_ROOT}/deploy/bench-open311.sh" --seconds "${wrk_seconds}" --connections 16 \
     >"${out}/wrk.md" 2>>"${out}/loadgen.log" || warn "wrk benchmark failed"
+fi
+
+# 6. The null shape, last: the suite's Kafka shape with no work (deploy/bench/null-shape.sh: its
+# processes, consumer groups, what each reads and the records a case makes). The suite's services
+# are stopped first, so that these steps measure the shape alone; the broker stays.
+if [[ "${skip_null_shape}" == 0 ]]; then
+  info "null shape: stopping the suite's services, starting the shape"
+  for f in "${BENCH_STATE}"/suite/pids/*.pid; do kill -TERM "$(cat "${f}")" 2>/dev/null || true; done
+  for f in "${BENCH_STATE}"/suite/pids/*.pid; do
+    for _ in {1..100}; do kill -0 "$(cat "${f}")" 2>/dev/null || break; sleep 0.1; done
+  done
+  ns="benchshape${stamp,,}"
+  ns="${ns//[^a-z0-9]/}"
+  mkdir -p "${out}/null-shape-logs"
+  bash "${TEKSIN_ROOT}/deploy/bench/null-shape.sh" "${BUILD}" "${brokers}" "${ns}" "${null_partitions}" \
+    "${out}/null-shape-logs" >"${out}/null-shape.pids"
+  while read -r _ pid; do pids+=("${pid}"); done <"${out}/null-shape.pids"
+  shape_args=(--mode null-pipeline --brokers "${brokers}" --prefix "${ns}" --null-in "${ns}.contacts"
+    --null-out "${ns}.tasks.*" --drain "${drain}")
+  sleep 5  # the groups join; the warm-up's first records also wait for their rebalances
+  loadgen warmup-null-shape "${shape_args[@]}" --rate 100 --duration "$((warmup_seconds / 3 + 10))"
+  for r in ${rates}; do
+    snapshot "null-shape-${r}-start"
+    loadgen "null-shape-${r}" "${shape_args[@]}" --rate "${r}" --duration "${seconds}"
+    snapshot "null-shape-${r}-end"
+  done
 fi
 
 python3 "${TEKSIN_ROOT}/deploy/bench/report.py" --dir "${out}" --note "${note}" \

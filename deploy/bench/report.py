@@ -94,6 +94,7 @@ def main():
     suite = sorted([r for l, r in runs.items() if l.startswith("suite-")], key=lambda r: r["settings"]["rate"])
     null_p = {r["settings"]["rate"]: r for l, r in runs.items() if l.startswith("null-pipeline-")}
     null_h = {r["settings"]["rate"]: r for l, r in runs.items() if l.startswith("null-handler-")}
+    null_s = {r["settings"]["rate"]: r for l, r in runs.items() if l.startswith("null-shape-")}
 
     p("## Latency and throughput at fixed rates (open loop)\n")
     p("Milliseconds from the intended send time. *accept*: the channel's answer; *task*: the "
@@ -101,8 +102,9 @@ def main():
       "case's rank; *linked / rejected*: accepted cases intake linked to an open case (repeat, "
       "duplicate) or rejected, which rightly never become tasks; *no task after drain*: the other "
       "accepted cases without a task when the drain ended (lost, or still on their way). Null "
-      "pipeline: same hops and client settings, no work; null handler: the same HTTP/gRPC "
-      "requests answered with a fixed reply.\n")
+      "pipeline: same hops and client settings, no work; null shape: the suite's processes, "
+      "consumer groups and records per case with no work (the suite's services stopped); null "
+      "handler: the same HTTP/gRPC requests answered with a fixed reply.\n")
     p("| target | rate/s | accepted/s | errors | gen. drops | accept p50 / p99 / p99.9 | task p50 / p99 / p99.9 | counted p50 / p99 | linked / rejected | no task after drain | holds |")
     p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     def row(name, r):
@@ -119,6 +121,8 @@ def main():
         row("suite", r)
         if rate in null_p:
             row("null pipeline", null_p[rate])
+        if rate in null_s:
+            row("null shape", null_s[rate])
         if rate in null_h:
             row("null handler", null_h[rate])
     errs = {r["label"]: r["errors_by_kind"] for r in runs.values() if r.get("errors_by_kind")}
@@ -136,6 +140,12 @@ def main():
     p(f"- the null pipeline held up to **{n_best:,.0f} cases/s**")
     if n_best:
         p(f"- suite / null pipeline (sustained): **{s_best / n_best:.2f}**")
+    if null_s:
+        sh_hold = [rate for rate, r in null_s.items() if holds(r)]
+        sh_best = max(sh_hold) if sh_hold else 0
+        p(f"- the null shape held up to **{sh_best:,.0f} cases/s**")
+        if sh_best:
+            p(f"- suite / null shape (sustained): **{s_best / sh_best:.2f}**")
     for rate in (100, 1000, 5000):
         r = next((x for x in suite if x["settings"]["rate"] == rate), None)
         n = null_p.get(rate)
@@ -143,6 +153,10 @@ def main():
         if r and n and r.get("task", {}).get("count") and n.get("task", {}).get("count"):
             p(f"- at {rate:,} cases/s: p99 accept→task suite / null pipeline = "
               f"{r['task']['p99_ms']:.1f} / {n['task']['p99_ms']:.1f} ms = **{r['task']['p99_ms'] / max(0.001, n['task']['p99_ms']):.1f}×**")
+        sh = null_s.get(rate)
+        if r and sh and r.get("task", {}).get("count") and sh.get("task", {}).get("count"):
+            p(f"- at {rate:,} cases/s: p99 accept→task suite / null shape = "
+              f"{r['task']['p99_ms']:.1f} / {sh['task']['p99_ms']:.1f} ms")
         if r and h and h["accept"]["count"]:
             p(f"- at {rate:,} cases/s: p99 accept suite / null handler = "
               f"{r['accept']['p99_ms']:.1f} / {h['accept']['p99_ms']:.1f} ms")
@@ -195,6 +209,17 @@ def main():
     if ntables:
         p("\nNull pipeline for comparison (its two hop processes, and the broker during that step): "
           + "; ".join(ntables) + ".")
+    stables = []
+    for rate, r in sorted(null_s.items()):
+        d = delta(f"null-shape-{rate:g}-start", f"null-shape-{rate:g}-end", r["accepted_cases"])
+        if d:
+            procs = sum(v[0] for n, v in d.items() if n.startswith("null-shape"))
+            kafka = d.get("kafka", (0, 0))[0]
+            stables.append(f"{rate:,.0f}/s: processes {procs:.2f} + broker {kafka:.2f} = "
+                           f"**{procs + kafka:.2f}** CPU s per 1,000")
+    if stables:
+        p("\nNull shape for comparison (its processes, and the broker during that step; the suite's "
+          "services stopped, Redis idle): " + "; ".join(stables) + ".")
 
     if "surge" in runs:
         r = runs["surge"]

@@ -90,7 +90,7 @@ int Usage() {
       << "usage: teksin_loadgen [--mode suite|null-handler|null-pipeline|seed-replay]\n"
          "  --open311 URL [--api-key K] [--callcenter HOST:PORT] [--callcenter-share F]\n"
          "  [--on-spot-share F] [--brokers B --prefix P] [--analytics URL]\n"
-         "  [--null-in TOPIC --null-out TOPIC]   (null-pipeline)\n"
+         "  [--null-in TOPIC --null-out TOPIC|NAME.*]   (null-pipeline)\n"
          "  --rate R --duration S [--surge START:END:FACTOR]... [--daily-curve]\n"
          "  [--day-seconds S] [--start-hour H] [--poisson] [--workers N] [--max-backlog N]\n"
          "  [--drain S] [--shared-dir D] [--config-dir D] [--seed N] [--label L]\n"
@@ -291,7 +291,7 @@ class ArrivalReader {
     std::vector<RdKafka::TopicPartition*> partitions;
     for (const auto* t : *md->topics()) {
       const std::string& name = t->topic();
-      bool wanted = by_event_id_ ? name == o_.null_out
+      bool wanted = by_event_id_ ? NullOutMatches(name)
                                  : (name == intake_cases ||
                                     (name.rfind(task_prefix, 0) == 0 && name.size() > task_prefix.size() + 3 &&
                                      name.compare(name.size() - 3, 3, ".v1") == 0));
@@ -319,6 +319,15 @@ class ArrivalReader {
     ready_ = true;
     thread_ = std::thread([this] { Loop(); });
     return true;
+  }
+
+  // The null pipeline's arrival topic, or with "NAME.*" every topic NAME.<k> (the null shape
+  // spreads its tasks over as many topics as the suite has units); never a dead-letter topic.
+  bool NullOutMatches(const std::string& name) const {
+    const std::string& out = o_.null_out;
+    if (out.size() < 2 || out.compare(out.size() - 2, 2, ".*") != 0) return name == out;
+    return name.size() > out.size() - 1 && name.compare(0, out.size() - 1, out, 0, out.size() - 1) == 0 &&
+           !(name.size() > 4 && name.compare(name.size() - 4, 4, ".dlq") == 0);
   }
 
   // Waits until the partitions are assigned (at their current ends).
