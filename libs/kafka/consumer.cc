@@ -15,6 +15,11 @@
 #include "librdkafka/rdkafkacpp.h"
 
 namespace teksin::kafka {
+namespace {
+// A follower's fetch is answered when this much arrived or its wait ended: far more than a window
+// of live traffic, so in practice the wait decides; a backlog (a replay) is answered at once.
+constexpr int kFollowerFetchMinBytes = 1 << 20;
+}  // namespace
 
 class KafkaEventConsumer::Callbacks : public RdKafka::RebalanceCb, public RdKafka::EventCb {
  public:
@@ -108,11 +113,13 @@ absl::StatusOr<std::unique_ptr<KafkaEventConsumer>> KafkaEventConsumer::Create(
   // How a fetch waits at the broker: until fetch.min.bytes arrived or fetch.wait.max.ms passed.
   // The defaults answer a fetch as soon as one record arrives (lowest latency) and let an idle
   // fetch wait 1 s (cheapest idle). A busy consumer can batch instead (docs/benchmarks.md).
-  std::string fetch_wait_ms = "1000", fetch_min_bytes = "1";
+  // A follower (ADR 0030) lets the broker gather records for a while instead.
+  std::string fetch_wait_ms = "1000", fetch_min_bytes = "1", follower_wait_ms = "100";
   for (auto [name, lo, hi, value] :
        std::vector<std::tuple<const char*, int, int, std::string*>>{
            {"TEKSIN_KAFKA_FETCH_WAIT_MS", 1, 10000, &fetch_wait_ms},
-           {"TEKSIN_KAFKA_FETCH_MIN_BYTES", 1, 10000000, &fetch_min_bytes}}) {
+           {"TEKSIN_KAFKA_FETCH_MIN_BYTES", 1, 10000000, &fetch_min_bytes},
+           {"TEKSIN_KAFKA_FOLLOWER_FETCH_WAIT_MS", 0, 10000, &follower_wait_ms}}) {
     const char* env = std::getenv(name);
     if (env == nullptr || *env == '\0') continue;
     int n = 0;
@@ -122,6 +129,12 @@ absl::StatusOr<std::unique_ptr<KafkaEventConsumer>> KafkaEventConsumer::Create(
     }
     *value = std::to_string(n);
   }
+  if (config.fetch_profile == FetchProfile::kFollower && follower_wait_ms != "0") {
+    fetch_wait_ms = follower_wait_ms;
+    fetch_min_bytes = std::to_string(kFollowerFetchMinBytes);
+  }
+  c->fetch_wait_ms_ = fetch_wait_ms;
+  c->fetch_min_bytes_ = fetch_min_bytes;
 
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string err;

@@ -21,6 +21,19 @@ class KafkaConsumer;
 
 namespace teksin::kafka {
 
+// How the broker answers a consumer's fetches (ADR 0030).
+enum class FetchProfile {
+  // At the first record (lowest latency); an idle fetch waits 1 s. For the path from a contact to
+  // the owner's task: intake, routing, the units' workers. TEKSIN_KAFKA_FETCH_WAIT_MS and
+  // TEKSIN_KAFKA_FETCH_MIN_BYTES override it.
+  kLatency,
+  // Records gathered for up to TEKSIN_KAFKA_FOLLOWER_FETCH_WAIT_MS (default 100; 0 = kLatency) or
+  // 1 MiB, then answered together: one fetch, and one wake-up of the consumer, per window instead
+  // of per record. For consumers nothing waits on within milliseconds: analytics, the read
+  // models, the notifier.
+  kFollower,
+};
+
 struct ConsumerConfig {
   std::string brokers;
   std::string group_id;
@@ -41,6 +54,7 @@ struct ConsumerConfig {
   // several units) keep their series apart. Every consumer of a service must then set the same
   // name. Empty name: no extra label.
   std::string metric_label_name, metric_label_value;
+  FetchProfile fetch_profile = FetchProfile::kLatency;
 };
 
 class KafkaEventConsumer : public events::EventConsumer {
@@ -53,6 +67,10 @@ class KafkaEventConsumer : public events::EventConsumer {
 
   absl::Status Run(events::EventHandler& handler) override;
   void Stop() override { stop_ = true; }
+  // The fetch settings in effect (librdkafka's fetch.wait.max.ms and fetch.min.bytes), after the
+  // profile and the environment.
+  const std::string& fetch_wait_ms() const { return fetch_wait_ms_; }
+  const std::string& fetch_min_bytes() const { return fetch_min_bytes_; }
   bool Healthy() const override { return healthy_.load(); }
 
  private:
@@ -84,6 +102,7 @@ class KafkaEventConsumer : public events::EventConsumer {
   std::map<std::pair<std::string, int32_t>, int64_t> committed_at_assign_;
 
   ConsumerConfig config_;
+  std::string fetch_wait_ms_, fetch_min_bytes_;
   std::string service_;
   KafkaEventPublisher* dead_letters_ = nullptr;
   std::unique_ptr<Callbacks> callbacks_;

@@ -61,7 +61,7 @@ absl::StatusOr<kafka::KafkaEventPublisher*> Runtime::Publisher() {
 
 absl::StatusOr<std::unique_ptr<kafka::KafkaEventConsumer>> Runtime::NewConsumer(
     const std::vector<std::string>& topics, const std::string& group_suffix,
-    const std::pair<std::string, std::string>& metric_label) {
+    const std::pair<std::string, std::string>& metric_label, kafka::FetchProfile profile) {
   auto pub = Publisher();
   if (!pub.ok()) return pub.status();
   kafka::ConsumerConfig cc;
@@ -72,6 +72,7 @@ absl::StatusOr<std::unique_ptr<kafka::KafkaEventConsumer>> Runtime::NewConsumer(
   cc.topics = topics;
   cc.metric_label_name = metric_label.first;
   cc.metric_label_value = metric_label.second;
+  cc.fetch_profile = profile;
   return kafka::KafkaEventConsumer::Create(cc, **pub, registry_, service_);
 }
 

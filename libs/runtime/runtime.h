@@ -45,9 +45,11 @@ class Runtime {
   absl::StatusOr<kafka::KafkaEventPublisher*> Publisher();
   // metric_label: an extra label on the consumer's metrics (name, value), for a service that
   // runs several consumers of the same topics (kafka::ConsumerConfig::metric_label_name).
+  // profile: kFollower for a consumer nothing waits on within milliseconds (ADR 0030).
   absl::StatusOr<std::unique_ptr<kafka::KafkaEventConsumer>> NewConsumer(
       const std::vector<std::string>& topics, const std::string& group_suffix = "",
-      const std::pair<std::string, std::string>& metric_label = {});
+      const std::pair<std::string, std::string>& metric_label = {},
+      kafka::FetchProfile profile = kafka::FetchProfile::kLatency);
   absl::StatusOr<std::unique_ptr<redis::RedisClient>> NewRedis();
   // Creates missing topics (and their .dlq) with the configured partition count; retries while
   // the broker is starting.

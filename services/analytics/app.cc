@@ -291,7 +291,8 @@ int Run() {
   std::vector<std::string> subscription{topics.ChannelContactsPattern(), topics.IntakeCases(),
                                         topics.RoutingDecisions(),       topics.DepartmentUpdates(),
                                         topics.IntakeEmergencies(),      topics.CitizenFeedback()};
-  auto consumer = rt.NewConsumer(subscription, group);
+  // Counts and the dashboard may trail by a fetch window: the broker gathers records (ADR 0030).
+  auto consumer = rt.NewConsumer(subscription, group, {}, kafka::FetchProfile::kFollower);
   if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto http_port = rt.StartHttp();
   if (!http_port.ok()) return rt.Fail("http", http_port.status());

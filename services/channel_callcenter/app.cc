@@ -100,7 +100,7 @@ int Run() {
       "Events whose case index update went in a batch");
   auto consumer = rt.NewConsumer({topics.ChannelContactsPattern(), topics.IntakeCases(),
                                   topics.RoutingDecisions(), topics.DepartmentUpdates()},
-                                 "projection");
+                                 "projection", {}, kafka::FetchProfile::kFollower);
   if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto http_port = rt.StartHttp();
   if (!http_port.ok()) return rt.Fail("http", http_port.status());

@@ -93,7 +93,7 @@ int Run() {
       rt.registry(), batcher, "teksin_channel_open311_view",
       "Batches of request-view writes sent to Redis in one round trip by the projection",
       "Events whose request-view write went in a batch");
-  auto consumer = rt.NewConsumer(lifecycle, "projection");
+  auto consumer = rt.NewConsumer(lifecycle, "projection", {}, kafka::FetchProfile::kFollower);
   if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto port = rt.StartHttp();
   if (!port.ok()) return rt.Fail("http", port.status());

@@ -159,7 +159,8 @@ int Run() {
   RedisResolvedCaseStore resolved(**redis, topics.prefix());
   service.SetFeedback(&resolved);
   ResolvedCaseProjection projection(resolved, feedback_window);
-  auto consumer = rt.NewConsumer({topics.RoutingDecisions()}, "projection");
+  auto consumer = rt.NewConsumer({topics.RoutingDecisions()}, "projection", {},
+                                 kafka::FetchProfile::kFollower);
   if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   WebhookEndpoint endpoint(service, rt.registry(), webhook);
   // Oversized bodies are refused by cpp-httplib before they are read (413).

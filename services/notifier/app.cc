@@ -126,7 +126,7 @@ int Run() {
                           common::SystemClock::Get(), rt.registry(), options);
   redis::RedisClient* r = redis->get();
   rt.http().AddHealthCheck("redis", [r] { return r->Ping(); });
-  auto consumer = rt.NewConsumer(in);
+  auto consumer = rt.NewConsumer(in, "", {}, kafka::FetchProfile::kFollower);
   if (!consumer.ok()) return rt.Fail("kafka consumer", consumer.status());
   auto port = rt.StartHttp();
   if (!port.ok()) return rt.Fail("http", port.status());

@@ -2,6 +2,7 @@
 // with commits only after success, retries, dead letters, and a broker that is not there.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -426,6 +427,63 @@ TEST_F(KafkaTest, WithAWindowOfOneThereIsNoScopeAndHandlersWorkSynchronously) {
   t.join();
   EXPECT_EQ(handler.synchronous.size(), handler.calls.size());
   EXPECT_TRUE(handler.pending.empty());
+}
+
+// ADR 0030: a follower lets the broker gather records (TEKSIN_KAFKA_FOLLOWER_FETCH_WAIT_MS, or 1
+// MiB) and still hands every event over and commits; 0 makes it latency-first; a bad value is a
+// clear error.
+TEST_F(KafkaTest, AFollowerGathersRecordsAndStillGetsEveryEvent) {
+  kafka::ConsumerConfig cc;
+  cc.brokers = infra_.kafka_brokers;
+  cc.client_id = "test-follower";
+  cc.topics = {topic_};
+  cc.fetch_profile = kafka::FetchProfile::kFollower;
+  auto make = [&](const std::string& suffix) {
+    cc.group_id = UniquePrefix("grp") + suffix;
+    return kafka::KafkaEventConsumer::Create(cc, *publisher_, registry_, "test_" + suffix);
+  };
+  unsetenv("TEKSIN_KAFKA_FOLLOWER_FETCH_WAIT_MS");
+  auto c = make("g008");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const std::string group = cc.group_id;
+  EXPECT_EQ((*c)->fetch_wait_ms(), "100");
+  EXPECT_EQ((*c)->fetch_min_bytes(), "1048576");
+
+  setenv("TEKSIN_KAFKA_FOLLOWER_FETCH_WAIT_MS", "0", 1);
+  auto latency = make("g009");
+  setenv("TEKSIN_KAFKA_FOLLOWER_FETCH_WAIT_MS", "250", 1);
+  auto slower = make("g010");
+  setenv("TEKSIN_KAFKA_FOLLOWER_FETCH_WAIT_MS", "soon", 1);
+  auto bad = make("g011");
+  unsetenv("TEKSIN_KAFKA_FOLLOWER_FETCH_WAIT_MS");
+  ASSERT_TRUE(latency.ok() && slower.ok());
+  EXPECT_EQ((*latency)->fetch_wait_ms(), "1000");  // the latency-first defaults
+  EXPECT_EQ((*latency)->fetch_min_bytes(), "1");
+  EXPECT_EQ((*slower)->fetch_wait_ms(), "250");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("TEKSIN_KAFKA_FOLLOWER_FETCH_WAIT_MS"), std::string::npos);
+
+  // Events published one at a time (far less than 1 MiB) all arrive, and are committed: the same
+  // group started again gets only what came after.
+  for (int i = 0; i < 20; ++i) PublishN(i, i + 1);
+  Collector got;
+  std::thread t([&] { EXPECT_TRUE((*c)->Run(got).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return got.size() >= 20; }, std::chrono::seconds(60)));
+  (*c)->Stop();
+  t.join();
+  EXPECT_EQ(std::set<std::string>(got.ids.begin(), got.ids.end()).size(), 20u);
+  PublishN(20, 21);
+  kafka::ConsumerConfig again = cc;
+  again.group_id = group;  // the first follower's group
+  auto c2 = kafka::KafkaEventConsumer::Create(again, *publisher_, registry_, "test_g008b");
+  ASSERT_TRUE(c2.ok());
+  Collector next;
+  std::thread t2([&] { EXPECT_TRUE((*c2)->Run(next).ok()); });
+  ASSERT_TRUE(WaitUntil([&] { return next.size() >= 1; }, std::chrono::seconds(60)));
+  (*c2)->Stop();
+  t2.join();
+  EXPECT_EQ(next.ids, std::vector<std::string>{"ev-20"});
 }
 
 TEST_F(KafkaTest, PublishingToAnAbsentBrokerFailsClearly) {
