@@ -267,10 +267,7 @@ fi
 # are stopped first, so that these steps measure the shape alone; the broker stays.
 if [[ "${skip_null_shape}" == 0 ]]; then
   info "null shape: stopping the suite's services, starting the shape"
-  for f in "${BENCH_STATE}"/suite/pids/*.pid; do kill -TERM "$(cat "${f}")" 2>/dev/null || true; done
-  for f in "${BENCH_STATE}"/suite/pids/*.pid; do
-    for _ in {1..100}; do kill -0 "$(cat "${f}")" 2>/dev/null || break; sleep 0.1; done
-  done
+  env "${bench_env[@]}" bash "${TEKSIN_ROOT}/deploy/suite.sh" stop-services >/dev/null
   ns="benchshape${stamp,,}"
   ns="${ns//[^a-z0-9]/}"
   mkdir -p "${out}/null-shape-logs"

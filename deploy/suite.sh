@@ -5,7 +5,7 @@
 #   processes for 33 units; 1 = one process per unit), intake, analytics, the three channels and
 #   the notifier.
 #
-# Usage: deploy/suite.sh start|stop|status
+# Usage: deploy/suite.sh start|stop|stop-services|status   (stop-services: Kafka and Redis stay)
 # State, logs and the chosen ports live under $TEKSIN_STATE_DIR/suite (default <repo>/.teksin/suite):
 #   suite.env     URLs of the running suite (OPEN311_URL, ANALYTICS_URL, ...)
 #   workers.txt   "unit host:port" of every unit's gRPC staff API (units of one process share it)
@@ -233,7 +233,7 @@ ENV
   info "suite running: $((n + 7)) service processes; endpoints in ${SUITE_DIR}/suite.env"
 }
 
-do_stop() {
+stop_services() {
   local f name pid i
   if [[ -d "${PID_DIR}" ]]; then
     # Channels first, then the consumers, so nothing new arrives while they drain.
@@ -256,6 +256,10 @@ do_stop() {
     done
     info "services stopped"
   fi
+}
+
+do_stop() {
+  stop_services
   rm -f "${SUITE_DIR}/suite.env"
   bash "${TEKSIN_ROOT}/deploy/kafka/kafka.sh" stop || true
   bash "${TEKSIN_ROOT}/deploy/redis/redis.sh" stop || true
@@ -277,6 +281,7 @@ do_status() {
 case "${1:-}" in
   start) do_start ;;
   stop) do_stop ;;
+  stop-services) stop_services ;;
   status) do_status ;;
   *)
     sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"

@@ -180,7 +180,8 @@ int Run() {
   std::unique_ptr<kafka::KafkaEventConsumer> tracker_consumer;
   if (links) {
     tracker = std::make_unique<OpenCaseTracker>(*links);
-    auto c = rt.NewConsumer({topics.RoutingDecisions()}, "links", {}, kafka::FetchProfile::kFollower);
+    auto c = rt.NewConsumer({topics.RoutingDecisions()}, "links", {},
+                            kafka::FetchProfile::kFollower);
     if (!c.ok()) return rt.Fail("kafka consumer", c.status());
     tracker_consumer = std::move(*c);
   }

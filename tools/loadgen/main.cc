@@ -27,9 +27,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "catalogue/catalogue.h"
 #include "catalogue/routing_rules.h"
 #include "common/ids.h"
@@ -325,9 +327,10 @@ class ArrivalReader {
   // spreads its tasks over as many topics as the suite has units); never a dead-letter topic.
   bool NullOutMatches(const std::string& name) const {
     const std::string& out = o_.null_out;
-    if (out.size() < 2 || out.compare(out.size() - 2, 2, ".*") != 0) return name == out;
-    return name.size() > out.size() - 1 && name.compare(0, out.size() - 1, out, 0, out.size() - 1) == 0 &&
-           !(name.size() > 4 && name.compare(name.size() - 4, 4, ".dlq") == 0);
+    if (!absl::EndsWith(out, ".*")) return name == out;
+    const absl::string_view family(out.data(), out.size() - 1);  // "NAME."
+    return name.size() > family.size() && absl::StartsWith(name, family) &&
+           !absl::EndsWith(name, ".dlq");
   }
 
   // Waits until the partitions are assigned (at their current ends).
